@@ -1,0 +1,61 @@
+package uploads
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalidKey is returned for a key or prefix outside the server's key
+// alphabet. Keys are made by the server, so this is a programming error,
+// never something a user caused.
+var ErrInvalidKey = errors.New("invalid object key")
+
+// maxKeyLen keeps keys well inside S3's 1024-byte limit and any file
+// system's path limit.
+const maxKeyLen = 512
+
+// CheckKey reports whether key is a valid object key: slash-separated
+// segments of lowercase letters, digits, '-', '.' and '_', none empty, none
+// starting with '.' (so no "." or ".." and no hidden files), no leading or
+// trailing slash. The rule is the same for every Store, so a key that works
+// on the disk works on S3 and cannot escape the disk store's directory.
+func CheckKey(key string) error {
+	if key == "" || len(key) > maxKeyLen {
+		return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+	}
+	for _, seg := range strings.Split(key, "/") {
+		if !validSegment(seg) {
+			return fmt.Errorf("%w: %q", ErrInvalidKey, key)
+		}
+	}
+	return nil
+}
+
+// checkPrefix validates a List prefix: empty, or a key, or a key followed by
+// '/', or the start of a segment (e.g. "cases/ab").
+func checkPrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	p := strings.TrimSuffix(prefix, "/")
+	if err := CheckKey(p); err != nil {
+		return fmt.Errorf("%w: prefix %q", ErrInvalidKey, prefix)
+	}
+	return nil
+}
+
+func validSegment(seg string) bool {
+	if seg == "" || seg[0] == '.' {
+		return false
+	}
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= '0' && c <= '9', c == '-', c == '.', c == '_':
+		default:
+			return false
+		}
+	}
+	return true
+}
