@@ -1,0 +1,143 @@
+// Chinese labels for the wire names of DOMAIN.md. Everything a person reads
+// comes from here, so the wire names stay English and the screens Chinese.
+
+export const STAGES = {
+  applied: '已申请(待村委评议)',
+  village_publicity: '村级公示',
+  township_review: '乡镇初审',
+  township_publicity: '乡镇公示',
+  county_review: '县级审核审批',
+  approved: '已批准',
+  construction: '施工中',
+  acceptance: '待验收',
+  accepted: '验收合格(待拨付)',
+  paid: '已拨付',
+  archived: '已归档',
+  rejected: '不予纳入',
+  withdrawn: '已撤回',
+};
+
+// FUNNEL is the order of the dashboard's stage funnel (terminal stages last).
+export const FUNNEL = Object.keys(STAGES);
+
+export const ROLES = {
+  village_cadre: '村干部',
+  township_officer: '乡镇干部',
+  county_inspector: '住建局技术人员',
+  county_approver: '住建局审批',
+  civil_affairs: '民政局',
+  rural_revitalization: '乡村振兴局',
+  disburser: '资金拨付',
+  leader: '县领导',
+  admin: '管理员',
+};
+
+export const HOUSEHOLD_TYPES = {
+  subsistence_allowance: '低保户',
+  extreme_poverty_support: '分散供养特困人员',
+  near_subsistence: '低保边缘家庭',
+  poverty_relapse_risk: '易返贫致贫户',
+  lifted_from_poverty: '其他脱贫户',
+  severe_hardship: '严重困难家庭',
+  hazardous_selfbuilt: '经鉴定存在安全隐患的自建房',
+};
+
+export const STRUCTURES = {
+  earth: '生土承重',
+  brick_earth: '砖土混杂',
+  brick_wood: '砖木',
+  brick_concrete: '砖混',
+  frame: '框架',
+  other: '其他',
+};
+
+export const GRADES = { A: 'A级(安全)', B: 'B级(基本安全)', C: 'C级(局部危房)', D: 'D级(整幢危房)' };
+
+export const METHODS = { rebuild: '拆除重建', reinforce: '维修加固' };
+
+export const BASES = {
+  appraised_dangerous: '鉴定为C/D级危房',
+  earth: '生土承重结构',
+  brick_earth: '砖土混杂结构',
+  over_age: '建成超过规定年限',
+};
+
+export const FLAGS = {
+  relocation_planned: '已列入避险搬迁或享受其他搬迁补助',
+  village_merger_planned: '位于村庄拆迁撤并规划区',
+  disaster_rebuild_subsidy: '已享受因灾倒损农房恢复重建补助',
+  previously_renovated: '曾享受过危房改造',
+  small_disaster_damage: '因小型自然灾害再次成为危房',
+};
+
+export const PHOTO_KINDS = {
+  hukou: '户口簿',
+  application: '书面申请',
+  house_before: '改造前房屋',
+  meeting: '村委评议会议',
+  notice_village: '村级公示照片',
+  notice_township: '乡镇公示照片',
+  appraisal: '鉴定现场',
+  agreement: '施工协议',
+  progress: '施工过程',
+  completion: '竣工照片',
+  acceptance: '验收现场',
+  demolition: '旧房拆除(建新拆旧)',
+  voucher: '拨付凭证',
+  other: '其他',
+};
+
+export const ACTIONS = {
+  create: '提交申请',
+  edit: '修改申请',
+  add_photo: '上传照片',
+  reveal: '查看完整号码',
+  village_review: '村委评议',
+  record_objection: '登记异议',
+  resolve_objection: '处理异议',
+  close_village_publicity: '结束村级公示',
+  township_review: '乡镇初审',
+  close_township_publicity: '结束乡镇公示',
+  verify_household: '农户身份核实',
+  appraise: '房屋鉴定',
+  approve: '审批通过',
+  county_return: '退回重报',
+  start_construction: '开工(施工协议)',
+  request_acceptance: '申请验收',
+  accept: '竣工验收',
+  disburse: '补助拨付',
+  archive: '归档',
+  withdraw: '撤回申请',
+};
+
+export const CHECKLIST = {
+  ring_beams: '上下圈梁',
+  tie_columns: '构造柱',
+  tie_bars: '拉结筋',
+  foundation: '基础',
+  walls: '墙体',
+  roof: '屋面',
+};
+
+export const CHECK_RESULTS = { pass: '合格', fail: '不合格', na: '不适用' };
+
+export const SIGNERS = {
+  household_head: '户主',
+  inspector: '验收人员(住建局)',
+  township_officer: '乡镇干部',
+};
+
+export const WARNINGS = {
+  duplicate_photo: '照片与其他案件重复',
+  far_from_house: '拍摄位置远离房屋',
+  out_of_order: '照片时间顺序异常',
+};
+
+export function label(table, key) {
+  return (key && table[key]) || key || '';
+}
+
+export function yuan(n) {
+  if (n === null || n === undefined || n === '') return '';
+  return Number(n).toLocaleString('zh-CN') + ' 元';
+}
