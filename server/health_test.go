@@ -1,0 +1,19 @@
+package main
+
+import (
+	"net/http"
+	"testing"
+)
+
+func TestHealthAndReady(t *testing.T) {
+	ts := newTestServer(t)
+	for _, path := range []string{"/api/health", "/api/ready"} {
+		res, body := ts.do(t, "GET", path, "", nil)
+		mustStatus(t, res, body, http.StatusOK)
+		var got map[string]string
+		mustJSON(t, body, &got)
+		if got["status"] != "ok" {
+			t.Errorf("%s: status %q, want ok", path, got["status"])
+		}
+	}
+}

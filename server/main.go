@@ -1,0 +1,119 @@
+// Command server runs 安居 (Anju), the field app and API of Yongjing
+// County's rural dangerous-house renovation and seismic retrofit program.
+// With no configuration it keeps everything under ./data (embedded
+// database, photos) and listens on :8080; see README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if err := run(); err != nil {
+		fmt.Fprintln(os.Stderr, "安居无法启动 (anju cannot start):")
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}
+
+func run() error {
+	start := time.Now()
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	app, err := NewApp(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("ANJU_ADDR=%s: 无法监听该地址: %w", cfg.Addr, err)
+	}
+	srv := &http.Server{
+		Handler:           app.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       5 * time.Minute, // photos over a slow rural link
+		WriteTimeout:      5 * time.Minute,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(app.Log.Handler(), slog.LevelWarn),
+	}
+	serveErr := make(chan error, 1)
+	go func() {
+		if cfg.TLS() {
+			serveErr <- srv.ServeTLS(ln, cfg.TLSCert, cfg.TLSKey)
+		} else {
+			serveErr <- srv.Serve(ln)
+		}
+	}()
+	app.Log.Info("started", "addr", ln.Addr().String(), "tls", cfg.TLS(), "ms", time.Since(start).Milliseconds())
+	printWelcome(app, ln.Addr())
+
+	select {
+	case err := <-serveErr:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("serve: %w", err)
+		}
+	case <-ctx.Done():
+		app.Log.Info("shutting down: finishing requests in flight")
+		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := srv.Shutdown(sctx); err != nil {
+			app.Log.Warn("shutdown", "err", err.Error())
+		}
+	}
+	app.Close()
+	app.Log.Info("stopped")
+	return nil
+}
+
+// printWelcome tells the operator where to open the app (this machine and
+// the LAN addresses phones can reach) and how to sign in.
+func printWelcome(a *App, addr net.Addr) {
+	scheme := "http"
+	if a.Cfg.TLS() {
+		scheme = "https"
+	}
+	port := "8080"
+	if ta, ok := addr.(*net.TCPAddr); ok {
+		port = fmt.Sprint(ta.Port)
+	}
+	fmt.Fprintf(a.Out, "\n安居 已启动 (anju is running):\n  本机:   %s://localhost:%s/\n", scheme, port)
+	for _, ip := range lanAddrs() {
+		fmt.Fprintf(a.Out, "  局域网: %s://%s/\n", scheme, net.JoinHostPort(ip, port))
+	}
+	fmt.Fprintf(a.Out, "登录: 用户名 admin，密码为 ANJU_ADMIN_PASSWORD 或首次启动时显示的密码。\n")
+	if !a.Cfg.TLS() {
+		fmt.Fprintf(a.Out, "手机拍照定位需要 HTTPS：设置 ANJU_TLS_CERT 和 ANJU_TLS_KEY（见 README.md）。\n")
+	}
+	fmt.Fprintln(a.Out)
+}
+
+// lanAddrs lists this machine's non-loopback IPv4 addresses.
+func lanAddrs() []string {
+	var out []string
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		return nil
+	}
+	for _, ad := range addrs {
+		if ipn, ok := ad.(*net.IPNet); ok && !ipn.IP.IsLoopback() && ipn.IP.To4() != nil {
+			out = append(out, ipn.IP.String())
+		}
+	}
+	return out
+}
