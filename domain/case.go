@@ -166,6 +166,7 @@ type VillageReview struct {
 // Publicity is one 公示 period.
 type Publicity struct {
 	Start    Date // posting date: today or earlier when recorded
+	EndsOn   Date // Start + the program's publicity days: may be closed from this day
 	ClosedOn Date // set when closed
 }
 
@@ -249,6 +250,7 @@ type Acceptance struct {
 	FormSHA256     string // SHA-256 of the canonical form content the signatures bind to
 	SubsidyYuan    int64  // computed at acceptance; 0 with BlockReason when not payable
 	BlockReason    string
+	Version        int // the case version the form was decided on (part of FormSHA256)
 	At             time.Time
 	By             string
 }

@@ -1,0 +1,272 @@
+package domain
+
+import (
+	"fmt"
+	"math"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Text limits, in characters.
+const (
+	maxNameLen   = 50
+	maxShortText = 100
+	maxLongText  = 1000
+)
+
+// Problem codes of CheckIDNumber.
+const (
+	IDRequired   = "required"
+	IDLength     = "length"
+	IDFormat     = "format"
+	IDRegion     = "region"
+	IDBirthDate  = "birth_date"
+	IDCheckDigit = "check_digit"
+)
+
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+const idCheckChars = "10X98765432"
+
+// provinces are the first two digits of every mainland, Hong Kong, Macao
+// and Taiwan resident ID (GB/T 2260).
+var provinces = map[string]bool{
+	"11": true, "12": true, "13": true, "14": true, "15": true,
+	"21": true, "22": true, "23": true,
+	"31": true, "32": true, "33": true, "34": true, "35": true, "36": true, "37": true,
+	"41": true, "42": true, "43": true, "44": true, "45": true, "46": true,
+	"50": true, "51": true, "52": true, "53": true, "54": true,
+	"61": true, "62": true, "63": true, "64": true, "65": true,
+	"71": true, "81": true, "82": true, "83": true,
+}
+
+// NormalizeIDNumber trims spaces and upper-cases a final x, the form in
+// which a 身份证号 is stored and compared.
+func NormalizeIDNumber(s string) string {
+	return strings.ToUpper(strings.TrimSpace(s))
+}
+
+// CheckIDNumber validates a 身份证号 (GB 11643-1999): 18 characters, 17
+// digits and a digit or X (x accepted), a known province, a real birth
+// date from 1900-01-01 to today (Shanghai, from now), and the ISO 7064
+// MOD 11-2 check character. It returns "" and "" when the number is valid,
+// otherwise a problem code (IDLength, …) and a Chinese message.
+func CheckIDNumber(id string, now time.Time) (code, message string) {
+	id = NormalizeIDNumber(id)
+	if id == "" {
+		return IDRequired, "请填写身份证号"
+	}
+	if utf8.RuneCountInString(id) != 18 || len(id) != 18 {
+		return IDLength, "身份证号应为18位"
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		c := id[i]
+		if c < '0' || c > '9' {
+			return IDFormat, "身份证号前17位应为数字"
+		}
+		sum += int(c-'0') * idWeights[i]
+	}
+	last := id[17]
+	if (last < '0' || last > '9') && last != 'X' {
+		return IDFormat, "身份证号最后一位应为数字或X"
+	}
+	if !provinces[id[:2]] {
+		return IDRegion, "身份证号前两位不是有效的省级行政区划代码"
+	}
+	birth, err := time.ParseInLocation("20060102", id[6:14], Shanghai)
+	today := DateOf(now)
+	if err != nil || birth.Year() < 1900 || DateOf(birth) > today {
+		return IDBirthDate, "身份证号中的出生日期无效"
+	}
+	if idCheckChars[sum%11] != last {
+		return IDCheckDigit, "身份证号校验位不正确，请核对"
+	}
+	return "", ""
+}
+
+var (
+	mobileRe   = regexp.MustCompile(`^1[3-9][0-9]{9}$`)
+	landlineRe = regexp.MustCompile(`^0[0-9]{2,3}-?[0-9]{7,8}$`)
+)
+
+// ValidPhone reports whether s is a mainland mobile number (11 digits,
+// 1[3-9]…) or a landline with its area code, like 0930-1234567.
+func ValidPhone(s string) bool {
+	return mobileRe.MatchString(s) || landlineRe.MatchString(s)
+}
+
+// ValidVillageCode reports whether code is a 12-digit village code.
+func ValidVillageCode(code string) bool { return LevelOf(code) == LevelVillage }
+
+// fieldErrors collects per-field Chinese messages keyed by JSON path.
+type fieldErrors map[string]string
+
+func (f fieldErrors) add(key, msg string) {
+	if _, ok := f[key]; !ok {
+		f[key] = msg
+	}
+}
+
+// text checks a free-text field: required or not, and its length.
+func (f fieldErrors) text(key, v string, required bool, max int, label string) {
+	v = strings.TrimSpace(v)
+	switch {
+	case required && v == "":
+		f.add(key, "请填写"+label)
+	case utf8.RuneCountInString(v) > max:
+		f.add(key, fmt.Sprintf("%s不能超过%d个字", label, max))
+	}
+}
+
+// date checks a required date: set, well formed, and not after today when
+// notFuture is set.
+func (f fieldErrors) date(key string, d Date, today Date, notFuture bool, label string) bool {
+	if d.IsZero() {
+		f.add(key, "请填写"+label)
+		return false
+	}
+	if _, ok := ParseDate(string(d)); !ok {
+		f.add(key, label+"格式应为YYYY-MM-DD")
+		return false
+	}
+	if notFuture && d > today {
+		f.add(key, label+"不能晚于今天")
+		return false
+	}
+	return true
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	return InvalidFields(f)
+}
+
+func validFloat(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+// ValidateNewCase checks a case as filed or edited by the village cadre and
+// returns an InvalidFields error keyed by JSON path ("household.id_number",
+// "house.built_year", …), or nil. The phone is optional (many elderly
+// applicants have none) but must be valid when given; members' 身份证号 are
+// optional but checked when given. Evidence photos are not checked here:
+// they upload after the case exists and village_review pass requires them.
+func ValidateNewCase(c Case, p Program, now time.Time) error {
+	f := fieldErrors{}
+	c.Household.IDNumber = NormalizeIDNumber(c.Household.IDNumber)
+	f.text("id", c.ID, true, 64, "申请编号")
+	if c.ProgramYear != p.Year {
+		f.add("program_year", fmt.Sprintf("年度批次应为%d年", p.Year))
+	}
+	if !ValidVillageCode(c.VillageCode) {
+		f.add("village_code", "村代码应为12位数字")
+	}
+	validateHousehold(f, c.Household, now)
+	validateHouse(f, c.House, p)
+	if !c.Method.Valid() {
+		f.add("method", "请选择改造方式：拆除重建或维修加固")
+	}
+	if c.Flags.PreviouslyRenovated && c.Flags.SmallDisasterDamage {
+		f.text("reapplication_reason", c.Reapplication, true, maxLongText, "再次纳入的原因")
+	} else {
+		f.text("reapplication_reason", c.Reapplication, false, maxLongText, "再次纳入的原因")
+	}
+	return f.err()
+}
+
+func validateHousehold(f fieldErrors, h Household, now time.Time) {
+	f.text("household.head_name", h.HeadName, true, maxNameLen, "户主姓名")
+	if code, msg := CheckIDNumber(h.IDNumber, now); code != "" {
+		f.add("household.id_number", msg)
+	}
+	if h.Phone != "" && !ValidPhone(h.Phone) {
+		f.add("household.phone", "联系电话应为11位手机号或带区号的固定电话，如0930-1234567")
+	}
+	f.text("household.hukou_no", h.HukouNo, true, 30, "户口簿编号")
+	if !h.Type.Valid() {
+		f.add("household.type", "请选择农户类型")
+	}
+	if len(h.Members) > 30 {
+		f.add("household.members", "家庭成员不能超过30人")
+	}
+	head := NormalizeIDNumber(h.IDNumber)
+	seen := map[string]int{}
+	for i, m := range h.Members {
+		key := fmt.Sprintf("household.members[%d]", i)
+		f.text(key+".name", m.Name, true, maxNameLen, "成员姓名")
+		f.text(key+".relation", m.Relation, false, 20, "与户主关系")
+		id := NormalizeIDNumber(m.IDNumber)
+		if id == "" {
+			continue
+		}
+		if code, msg := CheckIDNumber(id, now); code != "" {
+			f.add(key+".id_number", msg)
+		} else if id == head {
+			f.add(key+".id_number", "成员身份证号与户主相同")
+		} else if j, dup := seen[id]; dup {
+			f.add(key+".id_number", fmt.Sprintf("与第%d位成员的身份证号重复", j+1))
+		}
+		seen[id] = i
+	}
+}
+
+func validateHouse(f fieldErrors, h House, p Program) {
+	f.text("house.address", h.Address, true, 200, "房屋地址")
+	if h.BuiltYear < 1900 || h.BuiltYear > p.Year {
+		f.add("house.built_year", fmt.Sprintf("建房年份应在1900至%d之间", p.Year))
+	}
+	if !h.Structure.Valid() {
+		f.add("house.structure", "请选择房屋结构")
+	}
+	if !validFloat(h.FloorAreaM2) || h.FloorAreaM2 < 5 || h.FloorAreaM2 > 1000 {
+		f.add("house.floor_area_m2", "建筑面积应在5至1000平方米之间")
+	}
+	if !validFloat(h.Lat) || h.Lat < -90 || h.Lat > 90 {
+		f.add("house.lat", "纬度应在-90至90之间")
+	}
+	if !validFloat(h.Lng) || h.Lng < -180 || h.Lng > 180 {
+		f.add("house.lng", "经度应在-180至180之间")
+	}
+}
+
+// Validate checks a program an admin adds or edits, with per-field Chinese
+// messages keyed by the program's JSON names.
+func (p Program) Validate() error {
+	f := fieldErrors{}
+	if p.Year < 2000 || p.Year > 2100 {
+		f.add("year", "年度应在2000至2100之间")
+	}
+	if _, ok := ParseDate(string(p.Deadline)); !ok {
+		f.add("deadline", "完成期限格式应为YYYY-MM-DD")
+	} else if y := p.Deadline.Time().Year(); y < p.Year || y > p.Year+2 {
+		f.add("deadline", "完成期限应在本年度或之后两年内")
+	}
+	if p.RebuildSubsidyYuan <= 0 || p.RebuildSubsidyYuan > 1_000_000 {
+		f.add("rebuild_subsidy_yuan", "拆除重建补助应在1至1000000元之间")
+	}
+	if p.ReinforceSubsidyYuan <= 0 || p.ReinforceSubsidyYuan > 1_000_000 {
+		f.add("reinforce_subsidy_yuan", "维修加固补助应在1至1000000元之间")
+	}
+	if !validFloat(p.MinRebuildAreaM2) || p.MinRebuildAreaM2 <= 0 || p.MinRebuildAreaM2 > 1000 {
+		f.add("min_rebuild_area_m2", "重建最小面积应大于0且不超过1000平方米")
+	}
+	if p.OldHouseYears < 1 || p.OldHouseYears > 200 {
+		f.add("old_house_years", "房龄年限应在1至200年之间")
+	}
+	if p.VillagePublicityDays < 1 || p.VillagePublicityDays > 60 {
+		f.add("village_publicity_days", "村级公示天数应在1至60天之间")
+	}
+	if p.TownshipPublicityDays < 1 || p.TownshipPublicityDays > 60 {
+		f.add("township_publicity_days", "乡镇公示天数应在1至60天之间")
+	}
+	if p.PaymentDueDays < 1 || p.PaymentDueDays > 365 {
+		f.add("payment_due_days", "拨付期限应在1至365天之间")
+	}
+	if p.AtRiskDays < 0 || p.AtRiskDays > 365 {
+		f.add("at_risk_days", "预警天数应在0至365天之间")
+	}
+	return f.err()
+}
