@@ -138,6 +138,7 @@ func newApp(ctx context.Context, cfg Config, d deps) (a *App, err error) {
 	if err := a.seedAdmin(ctx); err != nil {
 		return nil, err
 	}
+	a.sweepSignIns(time.Hour)
 	for _, h := range startHooks {
 		if err := h(ctx, a); err != nil {
 			return nil, fmt.Errorf("start: %w", err)

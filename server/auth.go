@@ -84,7 +84,7 @@ func (a *App) login(c echo.Context) error {
 		key = key[:64]
 	}
 	now := a.Now()
-	failures, err := a.lockouts.Failures(ctx, key)
+	failures, err := a.lockouts.Recent(ctx, key, now.Add(-lockWindow), lockAfter)
 	if err != nil {
 		return err
 	}
@@ -101,7 +101,7 @@ func (a *App) login(c echo.Context) error {
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || !found {
-		if _, err := a.lockouts.Record(ctx, key, now, lockAfter); err != nil {
+		if err := a.lockouts.Record(ctx, newID(), key, now); err != nil {
 			return err
 		}
 		logOf(c).Info("sign-in failed", "username", key)
@@ -121,13 +121,14 @@ func (a *App) login(c echo.Context) error {
 	return c.JSON(http.StatusOK, resp)
 }
 
-// lockedUntil reports whether the recorded failures (oldest first) hold
-// lockAfter failures within lockWindow of now, and until when.
-func lockedUntil(failures []time.Time, now time.Time) (time.Time, bool) {
-	if len(failures) < lockAfter {
+// lockedUntil reports whether the recent failures (newest first, at most
+// lockAfter of the last lockWindow) hold lockAfter failures, and until
+// when: the oldest of them leaves the window then.
+func lockedUntil(recent []time.Time, now time.Time) (time.Time, bool) {
+	if len(recent) < lockAfter {
 		return time.Time{}, false
 	}
-	until := failures[len(failures)-lockAfter].Add(lockWindow)
+	until := recent[lockAfter-1].Add(lockWindow)
 	return until, now.Before(until)
 }
 
@@ -156,24 +157,23 @@ func (a *App) refresh(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := a.Now()
-	t, ok, err := a.tokens.Claim(ctx, hashToken(req.RefreshToken), now)
+	cl, err := a.tokens.Use(ctx, hashToken(req.RefreshToken), now)
 	if err != nil {
 		return err
 	}
-	if !ok {
-		switch {
-		case t.Hash == "" || t.Revoked:
-			return errRefreshInvalid
-		case now.Sub(t.RotatedAt) <= reuseGrace:
-			logOf(c).Warn("refresh token reused within grace", "user_id", t.UserID, "family", t.Family)
-			return errRefreshReused
-		default:
-			if err := a.tokens.RevokeFamily(ctx, t.Family); err != nil {
-				return err
-			}
-			logOf(c).Warn("refresh token reuse: family revoked", "user_id", t.UserID, "family", t.Family)
-			return errRefreshReused
+	t := cl.Token
+	switch {
+	case t.Hash == "" || cl.Revoked:
+		return errRefreshInvalid
+	case !cl.Won && now.Sub(cl.RotatedAt) <= reuseGrace:
+		logOf(c).Warn("refresh token reused within grace", "user_id", t.UserID, "family", t.Family)
+		return errRefreshReused
+	case !cl.Won:
+		if err := a.tokens.RevokeFamily(ctx, t.Family, "reuse", now); err != nil {
+			return err
 		}
+		logOf(c).Warn("refresh token reuse: family revoked", "user_id", t.UserID, "family", t.Family)
+		return errRefreshReused
 	}
 	if !now.Before(t.ExpiresAt) {
 		return errRefreshInvalid
@@ -206,12 +206,12 @@ func (a *App) logout(c echo.Context) error {
 		return domain.InvalidFields(map[string]string{"refresh_token": "缺少刷新凭据"})
 	}
 	ctx := c.Request().Context()
-	t, _, err := a.tokens.Claim(ctx, hashToken(req.RefreshToken), a.Now())
+	t, ok, err := a.tokens.Get(ctx, hashToken(req.RefreshToken))
 	if err != nil {
 		return err
 	}
-	if t.Family != "" {
-		if err := a.tokens.RevokeFamily(ctx, t.Family); err != nil {
+	if ok {
+		if err := a.tokens.RevokeFamily(ctx, t.Family, "logout", a.Now()); err != nil {
 			return err
 		}
 	}
@@ -324,4 +324,32 @@ func newID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// sweepSignIns deletes expired refresh tokens and failures that no longer
+// count, so the collections stay small; it runs every interval until the
+// App closes.
+func (a *App) sweepSignIns(interval time.Duration) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	a.onClose(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			now := a.Now()
+			if err := a.tokens.DeleteExpired(ctx, now, refreshTTL); err != nil && ctx.Err() == nil {
+				a.Log.Warn("sweep refresh tokens", "err", err.Error())
+			}
+			if err := a.lockouts.DeleteBefore(ctx, now.Add(-lockWindow)); err != nil && ctx.Err() == nil {
+				a.Log.Warn("sweep sign-in failures", "err", err.Error())
+			}
+		}
+	}()
 }

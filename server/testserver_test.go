@@ -251,3 +251,10 @@ func (ts *testServer) village(t *testing.T, code, name string) {
 		t.Fatalf("add village %s: status %d: %s", code, res.StatusCode, body)
 	}
 }
+
+// newHTTPServer serves app over real HTTP until the test ends.
+func newHTTPServer(t *testing.T, app *App) *httptest.Server {
+	s := httptest.NewServer(app.Handler())
+	t.Cleanup(s.Close)
+	return s
+}

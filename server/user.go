@@ -236,7 +236,7 @@ func (a *App) updateUser(c echo.Context) error {
 		return err
 	}
 	if signOut {
-		if err := a.tokens.RevokeUser(ctx, u.ID); err != nil {
+		if err := a.tokens.RevokeUser(ctx, u.ID, "account changed", a.Now()); err != nil {
 			return err
 		}
 	}

@@ -18,77 +18,130 @@ type RefreshToken struct {
 	UserID    string    `bson:"user_id"`
 	IssuedAt  time.Time `bson:"issued_at"`
 	ExpiresAt time.Time `bson:"expires_at"`
-	Rotated   bool      `bson:"rotated"`
-	RotatedAt time.Time `bson:"rotated_at,omitempty"`
-	Revoked   bool      `bson:"revoked"`
 }
 
-// Tokens keeps refresh tokens in the "refresh_tokens" collection.
-type Tokens struct{ c *mongo.Collection }
+// Claim is the outcome of using a refresh token.
+type Claim struct {
+	Token     RefreshToken // zero when the token is unknown
+	Won       bool         // this use rotated the token; issue the next one
+	Revoked   bool         // its family was revoked
+	RotatedAt time.Time    // when an earlier use rotated it (Won false)
+}
+
+// Tokens keeps refresh tokens. Every decision is an insert under a unique
+// key, never an update: FerretDB applies concurrent updates of one
+// document without isolation, but a duplicate key always has one winner.
+// "refresh_tokens" holds the tokens, "refresh_rotations" one record per
+// used token, "revoked_families" one record per revoked family.
+type Tokens struct{ tokens, rotations, revoked *mongo.Collection }
 
 // NewTokens returns the refresh token store of db.
-func NewTokens(db *mongo.Database) *Tokens { return &Tokens{c: db.Collection("refresh_tokens")} }
+func NewTokens(db *mongo.Database) *Tokens {
+	return &Tokens{tokens: db.Collection("refresh_tokens"), rotations: db.Collection("refresh_rotations"),
+		revoked: db.Collection("revoked_families")}
+}
 
 // Insert stores a new refresh token.
 func (s *Tokens) Insert(ctx context.Context, t RefreshToken) error {
 	t.IssuedAt, t.ExpiresAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC()
-	if _, err := s.c.InsertOne(ctx, t); err != nil {
+	if _, err := s.tokens.InsertOne(ctx, t); err != nil {
 		return fmt.Errorf("insert refresh token: %w", err)
 	}
 	return nil
 }
 
-// Claim marks the live token hash as rotated at now and returns it. Exactly
-// one of several concurrent claims wins; the others (and any claim of an
-// unknown, rotated or revoked token) get ok false together with the stored
-// record when there is one.
-func (s *Tokens) Claim(ctx context.Context, hash string, now time.Time) (t RefreshToken, ok bool, err error) {
-	err = s.c.FindOneAndUpdate(ctx,
-		bson.M{"_id": hash, "rotated": false, "revoked": false},
-		bson.M{"$set": bson.M{"rotated": true, "rotated_at": now.UTC()}},
-	).Decode(&t)
-	if err == nil {
-		return t, true, nil
-	}
-	if !isNotFound(err) {
-		return t, false, fmt.Errorf("claim refresh token: %w", err)
-	}
-	err = s.c.FindOne(ctx, bson.M{"_id": hash}).Decode(&t)
+// Get returns the token stored under hash (ok false when unknown).
+func (s *Tokens) Get(ctx context.Context, hash string) (t RefreshToken, ok bool, err error) {
+	err = s.tokens.FindOne(ctx, bson.M{"_id": hash}).Decode(&t)
 	if isNotFound(err) {
 		return RefreshToken{}, false, nil
 	}
 	if err != nil {
 		return t, false, fmt.Errorf("find refresh token: %w", err)
 	}
-	return t, false, nil
+	return t, true, nil
 }
 
-// RevokeFamily revokes every token of a family (reuse detected, or logout).
-func (s *Tokens) RevokeFamily(ctx context.Context, family string) error {
-	if _, err := s.c.UpdateMany(ctx, bson.M{"family": family}, bson.M{"$set": bson.M{"revoked": true}}); err != nil {
+// Use marks the token hash as used at now. Of several concurrent uses
+// exactly one wins; the others learn when it was used before.
+func (s *Tokens) Use(ctx context.Context, hash string, now time.Time) (Claim, error) {
+	t, ok, err := s.Get(ctx, hash)
+	if err != nil || !ok {
+		return Claim{}, err
+	}
+	c := Claim{Token: t}
+	if c.Revoked, err = s.familyRevoked(ctx, t.Family); err != nil || c.Revoked {
+		return c, err
+	}
+	_, err = s.rotations.InsertOne(ctx, bson.M{"_id": hash, "family": t.Family, "at": now.UTC()})
+	if mongo.IsDuplicateKeyError(err) {
+		var r struct {
+			At time.Time `bson:"at"`
+		}
+		if err := s.rotations.FindOne(ctx, bson.M{"_id": hash}).Decode(&r); err != nil {
+			return c, fmt.Errorf("find refresh rotation: %w", err)
+		}
+		c.RotatedAt = r.At
+		return c, nil
+	}
+	if err != nil {
+		return c, fmt.Errorf("record refresh rotation: %w", err)
+	}
+	// A revocation may have landed between the check and the insert.
+	if c.Revoked, err = s.familyRevoked(ctx, t.Family); err != nil || c.Revoked {
+		return c, err
+	}
+	c.Won = true
+	return c, nil
+}
+
+func (s *Tokens) familyRevoked(ctx context.Context, family string) (bool, error) {
+	n, err := s.revoked.CountDocuments(ctx, bson.M{"_id": family})
+	if err != nil {
+		return false, fmt.Errorf("check token family: %w", err)
+	}
+	return n > 0, nil
+}
+
+// RevokeFamily revokes every token of a family, present and future
+// (reuse detected, logout). Revoking twice is fine.
+func (s *Tokens) RevokeFamily(ctx context.Context, family, reason string, now time.Time) error {
+	_, err := s.revoked.InsertOne(ctx, bson.M{"_id": family, "reason": reason, "at": now.UTC()})
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
 		return fmt.Errorf("revoke token family: %w", err)
 	}
 	return nil
 }
 
-// RevokeUser revokes every token of a user (disabled, or password reset).
-func (s *Tokens) RevokeUser(ctx context.Context, userID string) error {
-	if _, err := s.c.UpdateMany(ctx, bson.M{"user_id": userID}, bson.M{"$set": bson.M{"revoked": true}}); err != nil {
-		return fmt.Errorf("revoke tokens of user %s: %w", userID, err)
+// RevokeUser revokes every family of a user (disabled, or password reset).
+func (s *Tokens) RevokeUser(ctx context.Context, userID, reason string, now time.Time) error {
+	fams, err := s.tokens.Distinct(ctx, "family", bson.M{"user_id": userID})
+	if err != nil {
+		return fmt.Errorf("list token families of user %s: %w", userID, err)
+	}
+	for _, f := range fams {
+		if fam, ok := f.(string); ok {
+			if err := s.RevokeFamily(ctx, fam, reason, now); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// DeleteExpired removes tokens that expired before cutoff; they can no
-// longer be used, and keeping them would only grow the collection.
-func (s *Tokens) DeleteExpired(ctx context.Context, cutoff time.Time) (int64, error) {
-	res, err := s.c.DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": cutoff.UTC()}})
-	if err != nil {
-		return 0, fmt.Errorf("delete expired refresh tokens: %w", err)
+// DeleteExpired removes what can no longer matter at now: tokens past
+// their expiry, and rotation and revocation records older than ttl (every
+// token they concern has expired by then).
+func (s *Tokens) DeleteExpired(ctx context.Context, now time.Time, ttl time.Duration) error {
+	if _, err := s.tokens.DeleteMany(ctx, bson.M{"expires_at": bson.M{"$lt": now.UTC()}}); err != nil {
+		return fmt.Errorf("delete expired refresh tokens: %w", err)
 	}
-	return res.DeletedCount, nil
+	old := bson.M{"at": bson.M{"$lt": now.Add(-ttl).UTC()}}
+	if _, err := s.rotations.DeleteMany(ctx, old); err != nil {
+		return fmt.Errorf("delete old refresh rotations: %w", err)
+	}
+	if _, err := s.revoked.DeleteMany(ctx, old); err != nil {
+		return fmt.Errorf("delete old revoked families: %w", err)
+	}
+	return nil
 }
-
-// EnsureIndexes is a no-op kept for symmetry: tokens are looked up by _id,
-// and FerretDB supports no TTL index (expired tokens go by DeleteExpired).
-func (s *Tokens) EnsureIndexes(ctx context.Context) error { return nil }
