@@ -12,19 +12,30 @@ export function checkDigit(first17) {
   return CHECK[sum % 11];
 }
 
-// validateIDNumber returns '' for a valid 18-character 身份证号, else a
-// Chinese message saying what is wrong (shown as the person types).
-export function validateIDNumber(raw) {
-  const id = String(raw || '').trim().toUpperCase();
+const PROVINCES = new Set(['11', '12', '13', '14', '15', '21', '22', '23', '31', '32', '33', '34', '35', '36', '37',
+  '41', '42', '43', '44', '45', '46', '50', '51', '52', '53', '54', '61', '62', '63', '64', '65', '71', '81', '82', '83']);
+
+// shanghaiToday is today's calendar day in Asia/Shanghai, "YYYY-MM-DD".
+export function shanghaiToday(now = Date.now()) {
+  return new Date(now + 8 * 3600 * 1000).toISOString().slice(0, 10);
+}
+
+// validateIDNumber mirrors domain.CheckIDNumber: '' for a valid 身份证号,
+// else the same Chinese message the server gives (shown as it is typed).
+export function validateIDNumber(raw, today = shanghaiToday()) {
+  const id = String(raw ?? '').trim().toUpperCase();
   if (id === '') return '请填写身份证号';
-  if (id.length !== 18) return '身份证号应为18位';
-  if (!/^\d{17}[\dX]$/.test(id)) return '身份证号前17位应为数字，最后一位为数字或X';
+  if ([...id].length !== 18 || new TextEncoder().encode(id).length !== 18) return '身份证号应为18位';
+  if (!/^\d{17}$/.test(id.slice(0, 17))) return '身份证号前17位应为数字';
+  if (!/[\dX]/.test(id[17])) return '身份证号最后一位应为数字或X';
+  if (!PROVINCES.has(id.slice(0, 2))) return '身份证号前两位不是有效的省级行政区划代码';
   const y = +id.slice(6, 10), m = +id.slice(10, 12), d = +id.slice(12, 14);
   const born = new Date(Date.UTC(y, m - 1, d));
-  if (y < 1900 || born.getUTCFullYear() !== y || born.getUTCMonth() !== m - 1 || born.getUTCDate() !== d) {
+  const birthDay = `${id.slice(6, 10)}-${id.slice(10, 12)}-${id.slice(12, 14)}`;
+  if (m < 1 || born.getUTCFullYear() !== y || born.getUTCMonth() !== m - 1 || born.getUTCDate() !== d || y < 1900 || birthDay > today) {
     return '身份证号中的出生日期无效';
   }
-  if (checkDigit(id) !== id[17]) return '身份证号校验位不正确';
+  if (checkDigit(id) !== id[17]) return '身份证号校验位不正确，请核对';
   return '';
 }
 
@@ -60,63 +71,67 @@ export function deemedBases(input, program) {
   return bases;
 }
 
-// subsidyFor is the subsidy for a method and floor area (三(二)4): rebuild
-// only at or above the minimum area, else nothing.
-export function subsidyFor(method, areaM2, program) {
-  if (method === 'reinforce') return program.reinforce_subsidy_yuan;
+// subsidy mirrors domain.Subsidy: [yuan, reason code, Chinese reason].
+export function subsidy(program, method, areaM2) {
+  const min = String(program.min_rebuild_area_m2);
   if (method === 'rebuild') {
-    return Number(areaM2) >= program.min_rebuild_area_m2 ? program.rebuild_subsidy_yuan : 0;
+    const a = Number(areaM2);
+    if (!(a > 0) || !Number.isFinite(a)) return [0, 'area_unknown', '未填写面积，拆除重建补助须重建面积不少于' + min + '平方米'];
+    if (a < program.min_rebuild_area_m2) return [0, 'rebuild_area_below_min', '重建面积不足' + min + '平方米'];
+    return [program.rebuild_subsidy_yuan, '', ''];
   }
-  return 0;
+  if (method === 'reinforce') return [program.reinforce_subsidy_yuan, '', ''];
+  return [0, 'no_method', '未选择改造方式'];
 }
 
-// assess answers POST /api/assess offline: the same fields in, the same
-// answer out ({deemed_inadequate, bases, eligible, reasons, suggested_method,
-// subsidy_yuan}).
+// assess mirrors domain.Assess and answers like POST /api/assess:
+// {deemed_inadequate, bases, eligible, reasons, suggested_method, subsidy_yuan}.
 export function assess(input, program = PROGRAM_2024) {
   const reasons = [];
   const add = (code, message) => reasons.push({ code, message });
-  const bases = deemedBases(input, program);
   const grade = input.appraisal_grade || '';
+  const dangerous = grade === 'C' || grade === 'D';
+  const bases = deemedBases(input, program);
   const type = input.household_type || '';
 
-  if (type === 'hazardous_selfbuilt') {
-    if (grade !== 'C' && grade !== 'D') add('not_appraised_hazardous', '非重点对象的自建房须经鉴定为C级或D级危房');
-  } else if (!PRIORITY_TYPES.includes(type)) {
+  if (PRIORITY_TYPES.includes(type)) {
+    // priority household
+  } else if (type === 'hazardous_selfbuilt') {
+    if (!dangerous) add('not_priority_type', '非六类重点对象的自建房须经鉴定为C级或D级危房方可纳入');
+  } else {
     add('not_priority_type', '农户类型不属于六类重点对象');
   }
   if (!input.only_house) add('not_only_house', '农户不是仅有一套(院)住房');
-  if (bases.length === 0) add('not_inadequate', '房屋未被认定为不满足抗震要求(需鉴定为C/D级，或属生土、砖土混杂结构，或建成超过' + program.old_house_years + '年)');
-  if (input.relocation_planned) add('relocation_planned', '已列入生态及地质灾害避险搬迁或享受其他搬迁补助');
-  if (input.village_merger_planned) add('village_merger_planned', '位于村庄拆迁撤并规划区');
-  if (input.disaster_rebuild_subsidy) add('disaster_rebuild_subsidy', '已享受因灾倒损农房恢复重建补助，不得重复享受');
-  if (input.previously_renovated && !input.small_disaster_damage) add('previously_renovated', '曾享受危房改造，且非因小型自然灾害再次成为危房');
+  if (bases.length === 0) add('not_inadequate', '房屋未经鉴定为危房，也不属于生土、砖土混杂结构或建成' + program.old_house_years + '年以上的房屋');
+  if (input.relocation_planned) add('relocation_planned', '已纳入生态及地质灾害避险搬迁或其他搬迁补助');
+  if (input.village_merger_planned) add('village_merger_planned', '位于规划拆迁撤并的村庄');
+  if (input.disaster_rebuild_subsidy) add('disaster_rebuild_subsidy', '已享受因灾倒损农房恢复重建补助，不能重复享受');
+  if (input.previously_renovated && !input.small_disaster_damage) add('previously_renovated', '曾享受农村危房改造补助，且不是因小型自然灾害再次成为危房');
+  const eligible = reasons.length === 0;
 
+  const validMethod = (m) => m === 'rebuild' || m === 'reinforce';
   let suggested = '';
   if (grade === 'D') suggested = 'rebuild';
   else if (grade === 'C') suggested = 'reinforce';
-
-  const eligible = reasons.length === 0;
-  const method = input.method || suggested;
-  const subsidy = eligible ? subsidyFor(method, input.floor_area_m2, program) : 0;
+  else if (validMethod(input.method)) suggested = input.method;
+  const method = validMethod(input.method) ? input.method : suggested;
+  const [amount, code, msg] = subsidy(program, method, input.floor_area_m2);
+  if (code) add(code, msg);
   return {
     deemed_inadequate: bases.length > 0,
     bases,
     eligible,
     reasons,
     suggested_method: suggested,
-    subsidy_yuan: subsidy,
+    subsidy_yuan: eligible ? amount : 0,
   };
 }
 
 // areaRule explains the 45 m² rule for a measured rebuilt area, live on the
-// acceptance form.
+// acceptance form (the subsidy the acceptance will compute).
 export function areaRule(method, areaM2, program = PROGRAM_2024) {
-  if (method !== 'rebuild') return { ok: true, subsidy_yuan: program.reinforce_subsidy_yuan, message: '维修加固补助 ' + program.reinforce_subsidy_yuan + ' 元' };
-  const a = Number(areaM2);
-  if (!(a > 0)) return { ok: false, subsidy_yuan: 0, message: '请填写实测面积' };
-  if (a < program.min_rebuild_area_m2) {
-    return { ok: false, subsidy_yuan: 0, message: '重建面积不足' + program.min_rebuild_area_m2 + '平方米，补助为0，拨付将被阻止' };
-  }
-  return { ok: true, subsidy_yuan: program.rebuild_subsidy_yuan, message: '面积达标(≥' + program.min_rebuild_area_m2 + '㎡)，补助 ' + program.rebuild_subsidy_yuan + ' 元' };
+  const [yuan, code, reason] = subsidy(program, method, areaM2);
+  if (code) return { ok: false, subsidy_yuan: 0, message: code === 'rebuild_area_below_min' ? reason + '，补助为0，拨付将被阻止' : reason };
+  const min = program.min_rebuild_area_m2;
+  return { ok: true, subsidy_yuan: yuan, message: (method === 'rebuild' ? `面积达标(≥${min}㎡)，` : '') + '补助 ' + yuan + ' 元' };
 }

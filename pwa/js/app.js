@@ -1,0 +1,174 @@
+// 安居 field app: the shell. Signs in once per device, routes by hash,
+// shows the connection and the number of unsent items on every screen, and
+// runs the outbox at start, when the connection returns and on a timer.
+
+import { h, clear, toast } from './ui.js';
+import { Outbox } from './outbox.js';
+import { outboxStore, kv } from './db.js';
+import * as api from './api.js';
+import { ROLES } from './labels.js';
+import { PROGRAM_2024 } from './rules.js';
+import { loginView } from './views/login.js';
+import { casesView, queueView } from './views/cases.js';
+import { newCaseView } from './views/newcase.js';
+import { caseView } from './views/case.js';
+import { dashboardView } from './views/dashboard.js';
+import { outboxView } from './views/outbox.js';
+import { adminView } from './views/admin.js';
+
+const COUNTY_QUEUE = ['county_inspector', 'county_approver', 'civil_affairs', 'rural_revitalization', 'disburser'];
+
+// tabs per role: [hash, label].
+function tabs(role) {
+  if (role === 'village_cadre') return [['#/cases', '本村'], ['#/new', '新申请'], ['#/outbox', '待发送']];
+  if (role === 'township_officer') return [['#/dashboard', '看板'], ['#/queue', '待办'], ['#/all', '全部'], ['#/outbox', '待发送']];
+  if (COUNTY_QUEUE.includes(role)) return [['#/queue', '待办'], ['#/all', '全部'], ['#/outbox', '待发送']];
+  if (role === 'leader') return [['#/dashboard', '看板']];
+  if (role === 'admin') return [['#/admin', '用户与村'], ['#/dashboard', '看板']];
+  return [];
+}
+
+const app = {
+  user: null,
+  program: PROGRAM_2024,
+  outbox: null,
+  main: null,
+  view: null,
+  go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
+  rerender() { route(); },
+};
+
+app.outbox = new Outbox({
+  store: outboxStore,
+  transport: api.transport,
+  onChange: () => { updateBadge(); window.dispatchEvent(new Event('anju:outbox')); },
+  onSent: (item, body) => {
+    if (body && body.id && body.version !== undefined) api.keep('/api/cases/' + body.id, body).catch(() => {});
+    window.dispatchEvent(new CustomEvent('anju:sent', { detail: item }));
+  },
+});
+
+// flush sends what is due, one tab at a time where Web Locks exist.
+async function flush() {
+  if (!app.user) return null;
+  const run = () => app.outbox.flush();
+  const r = navigator.locks ? await navigator.locks.request('anju-outbox', run) : await run();
+  if (r && r.sent > 0) window.dispatchEvent(new Event('anju:synced'));
+  return r;
+}
+app.flush = flush;
+
+async function updateBadge() {
+  const n = await app.outbox.count();
+  for (const el of document.querySelectorAll('[data-outbox-count]')) {
+    el.textContent = n > 0 ? String(n) : '';
+    el.hidden = n === 0;
+  }
+  const items = await app.outbox.list();
+  const trouble = items.some((i) => i.status !== 'pending');
+  document.body.classList.toggle('has-trouble', trouble);
+  const bar = document.getElementById('syncbar');
+  if (bar) {
+    const prog = [...app.outbox.progress.values()];
+    bar.textContent = n === 0 ? '' : (trouble ? `有 ${n} 项未发送，其中有需要处理的冲突或退回` : `${n} 项待发送` + (prog.length ? `，上传中 ${Math.round(prog[0] * 100)}%` : ''));
+    bar.hidden = n === 0;
+    bar.className = 'syncbar' + (trouble ? ' bad' : '');
+  }
+}
+
+function setOnline() {
+  const el = document.getElementById('net');
+  if (el) { el.textContent = navigator.onLine ? '在线' : '离线'; el.className = 'net ' + (navigator.onLine ? 'on' : 'off'); }
+}
+
+function shell() {
+  const u = app.user;
+  const nav = tabs(u.role).map(([hash, text]) => h('a', { href: hash, 'data-tab': hash },
+    text, hash === '#/outbox' ? h('span', { class: 'badge', 'data-outbox-count': '', hidden: true }) : null));
+  const root = document.getElementById('app');
+  clear(root,
+    h('header', { class: 'top' },
+      h('div', { class: 'brand' }, '安居'),
+      h('div', { class: 'who' }, u.name, ' · ', ROLES[u.role] || u.role, u.area_name ? ' · ' + u.area_name : ''),
+      h('span', { id: 'net', class: 'net' }),
+      h('button', { class: 'btn small ghost', onclick: async () => {
+        const n = await app.outbox.count();
+        if (n > 0 && !confirm(`还有 ${n} 项未发送，退出后仍保留在本机，重新登录后继续发送。确定退出？`)) return;
+        await api.logout(); app.user = null; location.hash = '#/login'; start();
+      } }, '退出')),
+    h('div', { id: 'syncbar', class: 'syncbar', hidden: true, onclick: () => app.go('#/outbox') }),
+    app.main = h('main', { id: 'main' }),
+    nav.length > 1 ? h('nav', { class: 'tabs' }, nav) : null);
+  setOnline();
+  updateBadge();
+}
+
+function home(role) {
+  return tabs(role)[0] ? tabs(role)[0][0] : '#/dashboard';
+}
+
+async function route() {
+  if (!app.user) { loginView(document.getElementById('app'), app, start); return; }
+  const hash = location.hash || home(app.user.role);
+  const [, name, arg] = hash.match(/^#\/([a-z]+)\/?(.*)$/) || [];
+  for (const a of document.querySelectorAll('nav.tabs a')) a.classList.toggle('on', hash.startsWith(a.dataset.tab));
+  const views = {
+    cases: () => casesView(app.main, app),
+    queue: () => queueView(app.main, app, true),
+    all: () => queueView(app.main, app, false),
+    new: () => newCaseView(app.main, app),
+    case: () => caseView(app.main, app, decodeURIComponent(arg)),
+    dashboard: () => dashboardView(app.main, app, arg),
+    outbox: () => outboxView(app.main, app),
+    admin: () => adminView(app.main, app),
+  };
+  const view = views[name];
+  if (!view) { app.go(home(app.user.role)); return; }
+  window.scrollTo(0, 0);
+  try {
+    await view();
+  } catch (err) {
+    clear(app.main, h('div', { class: 'empty bad' }, err.offline ? '没有网络，且本机没有这页的离线副本。' : (err.message || '出错了')));
+  }
+}
+
+// loadProgram picks the newest program the server knows, kept for offline use.
+async function loadProgram() {
+  try {
+    const { data } = await api.cached('/api/programs');
+    const list = Array.isArray(data) ? data : (data && data.items) || [];
+    if (list.length) app.program = list.reduce((a, b) => (b.year > a.year ? b : a));
+  } catch { /* keep the last known or the 2024 plan */ }
+}
+
+async function start() {
+  app.user = api.currentUser();
+  if (!app.user) { route(); return; }
+  shell();
+  const kept = await kv.get('program').catch(() => null);
+  if (kept) app.program = kept;
+  loadProgram().then(() => kv.set('program', app.program).catch(() => {}));
+  if (!location.hash || location.hash === '#/login') location.hash = home(app.user.role);
+  else route();
+  flush();
+  // Refresh the person's name and area quietly when online.
+  api.json('GET', '/api/me').then((me) => {
+    const t = api.tokens();
+    if (t && me) { localStorage.setItem('anju.tokens', JSON.stringify({ ...t, user: me })); app.user = me; }
+  }).catch(() => {});
+}
+
+window.addEventListener('hashchange', route);
+window.addEventListener('online', () => { setOnline(); flush(); });
+window.addEventListener('offline', setOnline);
+window.addEventListener('anju:signedout', () => { toast('登录已过期，请重新登录（未发送的内容仍保留）', 'bad'); app.user = null; route(); });
+setInterval(() => { if (navigator.onLine) flush(); }, 20000);
+document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
+
+if ('serviceWorker' in navigator) {
+  navigator.serviceWorker.register('/sw.js').catch(() => {});
+}
+if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+
+window.anju = app; // for the browser tests and for support on a phone
+start();

@@ -1,0 +1,53 @@
+// 管理员: the users and the villages (a minimal page; programs stay in the API).
+
+import { h, clear, field, options, section, toast, spinner } from '../ui.js';
+import * as api from '../api.js';
+import { ROLES } from '../labels.js';
+
+export async function adminView(main, app) {
+  clear(main, spinner());
+  const [users, areas] = await Promise.all([api.json('GET', '/api/users'), api.json('GET', '/api/areas')]);
+  const list = Array.isArray(users) ? users : users.items || [];
+  const townships = areas.children || [];
+  const villages = townships.flatMap((t) => (t.children || []).map((v) => ({ ...v, township: t.name })));
+  const areaOpts = { [areas.code]: areas.name };
+  for (const t of townships) { areaOpts[t.code] = t.name; for (const v of t.children || []) areaOpts[v.code] = t.name + ' · ' + v.name; }
+
+  const uf = h('form', { class: 'stack', onsubmit: async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api.json('POST', '/api/users', { username: f.username.value.trim(), password: f.password.value, name: f.name.value.trim(), role: f.role.value, area_code: f.area_code.value });
+      toast('已创建用户', 'ok'); app.rerender();
+    } catch (err) { f.querySelector('.err.form').textContent = err.message + ' ' + Object.values(err.fields || {}).join('；'); }
+  } },
+  field('用户名', h('input', { name: 'username', required: true, autocomplete: 'off' })),
+  field('初始密码', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password' })),
+  field('姓名', h('input', { name: 'name', required: true })),
+  field('角色', h('select', { name: 'role' }, options(ROLES, 'village_cadre'))),
+  field('所属区域', h('select', { name: 'area_code' }, options(areaOpts, areas.code))),
+  h('div', { class: 'err form' }), h('button', { class: 'btn primary' }, '创建用户'));
+
+  const vf = h('form', { class: 'stack', onsubmit: async (e) => {
+    e.preventDefault();
+    const f = e.target;
+    try {
+      await api.json('POST', '/api/areas', { code: f.code.value.trim(), name: f.vname.value.trim(), parent_code: f.parent.value });
+      toast('已添加村', 'ok'); app.rerender();
+    } catch (err) { f.querySelector('.err.form').textContent = err.message + ' ' + Object.values(err.fields || {}).join('；'); }
+  } },
+  field('所属乡镇', h('select', { name: 'parent' }, options(Object.fromEntries(townships.map((t) => [t.code, t.name]))))),
+  field('村代码(12位)', h('input', { name: 'code', inputmode: 'numeric', maxlength: 12, required: true })),
+  field('村名', h('input', { name: 'vname', required: true })),
+  h('div', { class: 'err form' }), h('button', { class: 'btn primary' }, '添加村'));
+
+  clear(main,
+    section(`用户 (${list.length})`, h('div', { class: 'tablewrap' }, h('table', { class: 'grid' },
+      h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '区域', '状态'].map((x) => h('th', {}, x)))),
+      h('tbody', {}, list.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.name), h('td', {}, ROLES[u.role] || u.role),
+        h('td', {}, u.area_name || areaOpts[u.area_code] || u.area_code), h('td', {}, u.disabled ? '已停用' : '正常'))))))),
+    section('新建用户', uf),
+    section(`村 (${villages.length})`, villages.length ? h('ul', { class: 'plain' }, villages.map((v) => h('li', {}, v.township, ' · ', v.name, ' ', h('span', { class: 'meta' }, v.code))))
+      : h('div', { class: 'hint' }, '还没有导入村。')),
+    section('添加村', vf));
+}

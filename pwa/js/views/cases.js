@@ -1,0 +1,110 @@
+// Case lists: a cadre's village (returned cases first, with the reason) and
+// every other role's queue (cases awaiting their action) or search.
+
+import { h, clear, fmtTime, fmtAgo, spinner } from '../ui.js';
+import * as api from '../api.js';
+import { STAGES, label } from '../labels.js';
+import { CREATE } from '../outbox.js';
+
+function deadlineTag(d) {
+  if (!d) return null;
+  if (d.overdue) return h('span', { class: 'tag bad' }, '已超期');
+  if (d.payment_overdue) return h('span', { class: 'tag bad' }, '拨付超期');
+  if (d.at_risk) return h('span', { class: 'tag warn' }, '有延期风险');
+  return null;
+}
+
+export function caseRow(c, pending = 0) {
+  return h('a', { class: 'item' + (c.return_reason ? ' returned' : ''), href: '#/case/' + encodeURIComponent(c.id), 'data-case': c.id },
+    h('div', { class: 'row between' },
+      h('b', {}, c.head_name || '(未填姓名)'),
+      h('span', { class: 'stage s-' + c.stage }, c.stage_label || label(STAGES, c.stage))),
+    h('div', { class: 'meta' }, c.village_name || '', ' ', c.id_number || ''),
+    c.return_reason ? h('div', { class: 'reason' }, '退回原因：', c.return_reason) : null,
+    h('div', { class: 'row between meta' },
+      h('span', { class: 'next' }, c.next && c.next.hint ? '下一步：' + c.next.hint : ''),
+      h('span', {}, deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '⚠ ' + c.warnings_count) : null,
+        pending ? h('span', { class: 'tag' }, pending + ' 项待发送') : null)));
+}
+
+// returnedFirst puts cases sent back to the cadre (with a reason) on top,
+// then keeps the server's order (latest first).
+export function returnedFirst(items) {
+  const ret = items.filter((c) => c.return_reason && c.stage === 'applied');
+  return ret.concat(items.filter((c) => !ret.includes(c)));
+}
+
+async function pendingByCase(app) {
+  const m = new Map();
+  for (const it of await app.outbox.list()) m.set(it.case_id, (m.get(it.case_id) || 0) + 1);
+  return m;
+}
+
+function staleNote(r) {
+  return r.stale ? h('div', { class: 'note' }, '离线：显示的是 ' + fmtAgo(r.at) + ' 的数据') : null;
+}
+
+export async function casesView(main, app) {
+  clear(main, spinner());
+  const u = app.user;
+  const path = `/api/cases?program_year=${app.program.year}&village=${encodeURIComponent(u.area_code)}&limit=200`;
+  const [pending, outboxItems] = [await pendingByCase(app), await app.outbox.list()];
+  let r;
+  try { r = await api.cached(path); } catch (err) { if (!err.offline) throw err; r = { data: { items: [] }, stale: true, at: Date.now(), none: true }; }
+  const items = returnedFirst(r.data.items || []);
+  const known = new Set(items.map((c) => c.id));
+  // Cases filed on this phone that the server has not got yet.
+  const unsent = outboxItems.filter((i) => i.kind === CREATE && !known.has(i.case_id)).map((i) => {
+    const b = i.payload.body;
+    return h('a', { class: 'item unsent', href: '#/case/' + encodeURIComponent(b.id), 'data-case': b.id },
+      h('div', { class: 'row between' }, h('b', {}, b.household.head_name), h('span', { class: 'stage' }, i.status === 'pending' ? '未上传' : '需处理')),
+      h('div', { class: 'meta' }, '本机填报于 ', fmtTime(new Date(i.created_at).toISOString()), '，', pending.get(b.id) || 0, ' 项待发送'));
+  });
+  const returned = items.filter((c) => c.return_reason && c.stage === 'applied').length;
+  clear(main,
+    h('div', { class: 'row between pad' },
+      h('h2', {}, u.area_name || '本村', ' · ', app.program.year, '年'),
+      h('a', { class: 'btn primary', href: '#/new' }, '＋ 新申请')),
+    r.none ? h('div', { class: 'note' }, '离线，本机还没有本村案件的副本。') : staleNote(r),
+    returned ? h('div', { class: 'note bad' }, `${returned} 户被退回，需要处理`) : null,
+    unsent.length ? h('div', { class: 'list' }, unsent) : null,
+    items.length || unsent.length
+      ? h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))))
+      : h('div', { class: 'empty' }, '本村还没有申请。点“新申请”为农户填报。'));
+}
+
+export async function queueView(main, app, mine) {
+  clear(main, spinner());
+  const q = new URLSearchParams(location.hash.split('?')[1] || '');
+  const params = new URLSearchParams({ program_year: app.program.year, limit: '100' });
+  if (mine) params.set('mine', '1');
+  for (const k of ['q', 'stage', 'overdue', 'at_risk', 'has_warnings', 'village', 'township']) if (q.get(k)) params.set(k, q.get(k));
+  const r = await api.cached('/api/cases?' + params);
+  const items = r.data.items || [];
+  const pending = await pendingByCase(app);
+  // Keep the files of the queue on the phone for work on site without signal.
+  if (mine && !r.stale) prefetch(items.slice(0, 30));
+  const search = h('form', { class: 'row pad', onsubmit: (e) => {
+    e.preventDefault();
+    const p = new URLSearchParams();
+    const v = e.target.q.value.trim();
+    if (v) p.set('q', v);
+    if (e.target.stage.value) p.set('stage', e.target.stage.value);
+    app.go('#/all?' + p);
+  } },
+  h('input', { name: 'q', placeholder: '户主姓名或身份证号', value: q.get('q') || '' }),
+  h('select', { name: 'stage' }, h('option', { value: '' }, '全部阶段'), Object.entries(STAGES).map(([k, v]) => h('option', { value: k, selected: q.get('stage') === k }, v))),
+  h('button', { class: 'btn' }, '查找'));
+  clear(main,
+    h('h2', { class: 'pad' }, mine ? '待我处理' : '全部案件', ` (${items.length})`),
+    mine ? null : search,
+    staleNote(r),
+    items.length ? h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))))
+      : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));
+}
+
+async function prefetch(items) {
+  for (const c of items) {
+    try { await api.cached('/api/cases/' + encodeURIComponent(c.id)); } catch { return; }
+  }
+}
