@@ -13,7 +13,6 @@ var stageOrder = func() map[Stage]int {
 // Valid reports whether s is a known stage.
 func (s Stage) Valid() bool { _, ok := stageOrder[s]; return ok }
 
-
 // Closed reports whether no further case action is possible: archived,
 // rejected or withdrawn.
 func (s Stage) Closed() bool {
