@@ -51,16 +51,18 @@ type App struct {
 
 	handlerOnce sync.Once
 	handler     *echo.Echo
+	public      map[string]bool // route paths open without signing in
 
 	closers []func()
 }
 
-// routeHooks register routes on the authenticated /api group; files owned
-// by other parts of the product append to it in init.
+// routeHooks register routes on the /api group, where every route requires
+// a signed-in user (actorOf); files owned by other parts of the product
+// append to it in init.
 var routeHooks []func(a *App, g *echo.Group)
 
-// rootHooks register routes outside the authenticated group (the field
-// app's files, public pages); they must do their own authentication.
+// rootHooks register routes that need no sign-in (the field app's files,
+// links signed by the server); such handlers check whatever they need themselves.
 var rootHooks []func(a *App, e *echo.Echo)
 
 // startHooks run at the end of NewApp, after areas and the admin are seeded
@@ -256,7 +258,7 @@ func (a *App) Handler() http.Handler {
 		e := echo.New()
 		e.HideBanner, e.HidePort = true, true
 		e.HTTPErrorHandler = a.handleError
-		e.Use(a.requestID, a.accessLog, a.recoverPanic, a.securityHeaders, a.limitBody(defaultBodyLimit))
+		e.Use(a.requestID, a.accessLog, a.recoverPanic, a.securityHeaders, a.limitBody(defaultBodyLimit), a.authenticate)
 		a.routes(e)
 		a.handler = e
 	})
@@ -264,15 +266,19 @@ func (a *App) Handler() http.Handler {
 }
 
 // routes registers the foundation's routes, then those of the hooks.
+// Every /api route requires a signed-in user except the public ones
+// registered here and those added by rootHooks (see authenticate).
 func (a *App) routes(e *echo.Echo) {
-	e.GET("/api/health", a.health)
-	e.GET("/api/ready", a.ready)
-	e.GET("/api/openapi.json", a.openapi)
-	e.POST("/api/auth/login", a.login)
-	e.POST("/api/auth/refresh", a.refresh)
-	e.POST("/api/auth/logout", a.logout)
+	a.public = map[string]bool{}
+	pub := func(r *echo.Route) { a.public[r.Path] = true }
+	pub(e.GET("/api/health", a.health))
+	pub(e.GET("/api/ready", a.ready))
+	pub(e.GET("/api/openapi.json", a.openapi))
+	pub(e.POST("/api/auth/login", a.login))
+	pub(e.POST("/api/auth/refresh", a.refresh))
+	pub(e.POST("/api/auth/logout", a.logout))
 
-	api := e.Group("/api", a.requireAuth)
+	api := e.Group("/api")
 	api.GET("/me", a.me)
 	api.GET("/areas", a.listAreas)
 	api.POST("/areas", a.createArea)
@@ -280,12 +286,21 @@ func (a *App) routes(e *echo.Echo) {
 	api.GET("/users", a.listUsers)
 	api.POST("/users", a.createUser)
 	api.PATCH("/users/:id", a.updateUser)
-
 	for _, h := range routeHooks {
 		h(a, api)
 	}
+
+	before := map[string]bool{}
+	for _, r := range e.Routes() {
+		before[r.Method+" "+r.Path] = true
+	}
 	for _, h := range rootHooks {
 		h(a, e)
+	}
+	for _, r := range e.Routes() {
+		if !before[r.Method+" "+r.Path] {
+			a.public[r.Path] = true
+		}
 	}
 }
 

@@ -278,11 +278,17 @@ func (a *App) parseAccess(s string) (string, error) {
 	return claims.Subject, nil
 }
 
-// requireAuth admits requests bearing a valid access token of an enabled
-// user. The user is read on every request, so disabling an account or
-// changing its role or area takes effect at once, not when the token expires.
-func (a *App) requireAuth(next echo.HandlerFunc) echo.HandlerFunc {
+// authenticate admits requests to /api routes only with a valid access
+// token of an enabled user, except public routes and requests that match
+// no route (answered 404). The user is read on every request, so disabling
+// an account or changing its role or area takes effect at once, not when
+// the token expires.
+func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		p := c.Path()
+		if p == "" || a.public[p] || !strings.HasPrefix(p, "/api/") {
+			return next(c)
+		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(tok) == "" {
