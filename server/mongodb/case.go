@@ -1,0 +1,400 @@
+package mongodb
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/yongjing/anju/domain"
+)
+
+// Cases keeps case files: one document per case in "cases", the identity
+// reservations that make one active application per person and 户口簿 per
+// program ("case_keys"), and per-village dashboard counters ("case_counts").
+//
+// Every write is a single-document update filtered on {_id, version}; the
+// other two collections are brought in line after it and can be rebuilt
+// from the cases (Reconcile, and reservations are taken over when found
+// stale), so a crash between steps leaves nothing that needs a hand.
+type Cases struct {
+	cases  *mongo.Collection
+	keys   *mongo.Collection
+	counts *mongo.Collection
+	locks  *stripes
+	// Now is the clock used to age identity reservations; tests may set it.
+	Now func() time.Time
+}
+
+// NewCases returns the case store on db.
+func NewCases(db *mongo.Database) *Cases {
+	return &Cases{
+		cases:  db.Collection("cases"),
+		keys:   db.Collection("case_keys"),
+		counts: db.Collection("case_counts"),
+		locks:  new(stripes),
+		Now:    time.Now,
+	}
+}
+
+// staleReservation is how old an identity reservation without its case
+// must be before another application may take it over (the filing that
+// made it crashed or gave up between reserving and inserting).
+const staleReservation = 2 * time.Minute
+
+// EnsureIndexes creates the indexes every list filter and lookup uses.
+// (Embedded FerretDB keeps them but scans anyway; real MongoDB uses them.)
+func (s *Cases) EnsureIndexes(ctx context.Context) error {
+	idx := func(keys bson.D) mongo.IndexModel { return mongo.IndexModel{Keys: keys} }
+	_, err := s.cases.Indexes().CreateMany(ctx, []mongo.IndexModel{
+		idx(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}),
+		idx(bson.D{{Key: "program_year", Value: 1}, {Key: "village_code", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}),
+		idx(bson.D{{Key: "program_year", Value: 1}, {Key: "township_code", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}),
+		idx(bson.D{{Key: "program_year", Value: 1}, {Key: "stage", Value: 1}, {Key: "updated_at", Value: -1}}),
+		idx(bson.D{{Key: "id_hash", Value: 1}}),
+		idx(bson.D{{Key: "id_tail", Value: 1}}),
+		idx(bson.D{{Key: "household.hukou_no", Value: 1}}),
+		idx(bson.D{{Key: "has_warnings", Value: 1}, {Key: "updated_at", Value: -1}}),
+	})
+	if err != nil {
+		return fmt.Errorf("create case indexes: %w", err)
+	}
+	if _, err := s.keys.Indexes().CreateOne(ctx, idx(bson.D{{Key: "case_id", Value: 1}})); err != nil {
+		return fmt.Errorf("create case key indexes: %w", err)
+	}
+	if _, err := s.counts.Indexes().CreateOne(ctx, idx(bson.D{{Key: "program_year", Value: 1}, {Key: "township_code", Value: 1}})); err != nil {
+		return fmt.Errorf("create case count indexes: %w", err)
+	}
+	return nil
+}
+
+func errCaseNotFound() error {
+	return domain.Errorf(domain.KindNotFound, "not_found", "未找到该户档案")
+}
+
+// Get returns the case with id, or a not_found error.
+func (s *Cases) Get(ctx context.Context, id string) (domain.Case, error) {
+	var d caseDoc
+	err := s.cases.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if isNotFound(err) {
+		return domain.Case{}, errCaseNotFound()
+	}
+	if err != nil {
+		return domain.Case{}, fmt.Errorf("get case %s: %w", id, err)
+	}
+	return toDomain(d), nil
+}
+
+// Create stores a newly filed case. Filing is idempotent on the case id:
+// when a case with c.ID exists and was filed with the same content, it is
+// returned with created false; with other content the answer is a conflict
+// "id_conflict". Another active application of the same person or 户口簿
+// in the program is a conflict "duplicate_application" naming that case
+// with masked identifiers.
+func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, created bool, err error) {
+	filing := FilingHash(c)
+	if got, ok, err := s.existing(ctx, c.ID, filing); err != nil || ok {
+		return got, false, err
+	}
+	mine, err := s.reserve(ctx, c, keysOf(c))
+	if err != nil {
+		return domain.Case{}, false, err
+	}
+	_, err = s.cases.InsertOne(ctx, toDoc(c, filing))
+	if mongo.IsDuplicateKeyError(err) {
+		// A concurrent retry of the same filing (or a reused id) won.
+		got, ok, gerr := s.existing(ctx, c.ID, filing)
+		if !ok || gerr != nil {
+			s.release(ctx, c.ID, mine)
+		}
+		if gerr != nil {
+			return domain.Case{}, false, gerr
+		}
+		if !ok {
+			return domain.Case{}, false, fmt.Errorf("create case %s: duplicate id but no case found", c.ID)
+		}
+		return got, false, nil
+	}
+	if err != nil {
+		s.release(ctx, c.ID, mine)
+		return domain.Case{}, false, fmt.Errorf("insert case %s: %w", c.ID, err)
+	}
+	s.count(ctx, nil, &c)
+	return c, true, nil
+}
+
+// existing returns the stored case with id when its filing matches, an
+// id_conflict error when it does not, and ok false when there is none.
+// A mismatch releases nothing: the stored case keeps its reservations.
+func (s *Cases) existing(ctx context.Context, id, filing string) (domain.Case, bool, error) {
+	var d caseDoc
+	err := s.cases.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if isNotFound(err) {
+		return domain.Case{}, false, nil
+	}
+	if err != nil {
+		return domain.Case{}, false, fmt.Errorf("get case %s: %w", id, err)
+	}
+	if d.FilingHash != filing {
+		return domain.Case{}, true, domain.Errorf(domain.KindConflict, "id_conflict",
+			"该编号已用于另一份申请，请重新新建申请")
+	}
+	return toDomain(d), true, nil
+}
+
+// Update replaces old with next, which must be old after one domain step
+// (next.Version = old.Version+1). When the stored case is no longer at
+// old.Version the answer is a conflict "stale_version" with the current
+// version in Details; when next names a person or 户口簿 of another active
+// application, "duplicate_application".
+func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
+	if old.ID != next.ID {
+		return fmt.Errorf("update case %s: id changed to %s", old.ID, next.ID)
+	}
+	before, after := keysOf(old), keysOf(next)
+	mine, err := s.reserve(ctx, next, minus(after, before))
+	if err != nil {
+		return err
+	}
+	set, err := setOf(toDoc(next, ""))
+	if err != nil {
+		s.release(ctx, old.ID, mine)
+		return err
+	}
+	unlock := s.locks.lock("case/" + old.ID)
+	res, err := s.cases.UpdateOne(ctx, bson.M{"_id": old.ID, "version": old.Version}, bson.M{"$set": set})
+	unlock()
+	if err == nil && res.MatchedCount == 0 {
+		s.release(ctx, old.ID, mine)
+		return s.stale(ctx, old.ID)
+	}
+	if err != nil {
+		s.release(ctx, old.ID, mine)
+		return fmt.Errorf("update case %s: %w", old.ID, err)
+	}
+	if gone := minus(before, after); len(gone) > 0 {
+		// Left behind on failure, they are taken over as stale by the next filing.
+		_, _ = s.keys.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": gone}, "case_id": old.ID})
+	}
+	s.count(ctx, &old, &next)
+	return nil
+}
+
+// setOf turns a case document into a $set of every field but the id and
+// the filing fingerprint, which stay what they were at create.
+func setOf(d caseDoc) (bson.M, error) {
+	b, err := bson.Marshal(d)
+	if err != nil {
+		return nil, fmt.Errorf("encode case %s: %w", d.ID, err)
+	}
+	var m bson.M
+	if err := bson.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("encode case %s: %w", d.ID, err)
+	}
+	delete(m, "_id")
+	delete(m, "filing_hash")
+	return m, nil
+}
+
+// stale builds the conflict answer for a write on an outdated version.
+func (s *Cases) stale(ctx context.Context, id string) error {
+	var cur struct {
+		Version int `bson:"version"`
+	}
+	err := s.cases.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(bson.M{"version": 1})).Decode(&cur)
+	if isNotFound(err) {
+		return errCaseNotFound()
+	}
+	if err != nil {
+		return fmt.Errorf("get version of case %s: %w", id, err)
+	}
+	return &domain.Error{
+		Kind: domain.KindConflict, Code: "stale_version",
+		Message: "该户档案已被他人更新，请刷新后重试",
+		Details: map[string]string{"current_version": strconv.Itoa(cur.Version)},
+	}
+}
+
+// ListQuery selects cases for GET /api/cases. Area is the caller's area
+// (every result lies in it); the other fields are optional filters.
+type ListQuery struct {
+	Area        string
+	ProgramYear int
+	Township    string
+	Village     string
+	Stages      []domain.Stage // any of these; nil means all, empty non-nil means none
+	Q           string         // head name fragment, or trailing digits (or all 18) of the 身份证号
+	HasWarnings bool
+	// Keep, when set, is applied to each case after the database filter
+	// (for "awaiting my action", which only the domain can decide).
+	Keep   func(domain.Case) bool
+	Limit  int
+	Cursor string
+}
+
+// ListPage is one page of cases and the cursor of the next ("" at the end).
+type ListPage struct {
+	Items      []domain.Case
+	NextCursor string
+}
+
+type listCursor struct {
+	U int64  `json:"u"` // updated_at, Unix milliseconds
+	I string `json:"i"`
+}
+
+var idFragment = regexp.MustCompile(`^[0-9]{1,17}[0-9Xx]?$`)
+
+// List returns cases sorted by updated_at descending, then id, one page
+// at a time.
+func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	if q.Stages != nil && len(q.Stages) == 0 {
+		return ListPage{}, nil
+	}
+	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
+	if q.ProgramYear != 0 {
+		and = append(and, bson.M{"program_year": q.ProgramYear})
+	}
+	if q.Township != "" {
+		and = append(and, bson.M{"township_code": q.Township})
+	}
+	if q.Village != "" {
+		and = append(and, bson.M{"village_code": q.Village})
+	}
+	if q.Stages != nil {
+		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
+	}
+	if q.HasWarnings {
+		and = append(and, bson.M{"has_warnings": true})
+	}
+	if t := strings.TrimSpace(q.Q); t != "" {
+		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}}
+		if idFragment.MatchString(t) {
+			id := normID(t)
+			if len(id) == 18 {
+				or = append(or, bson.M{"id_hash": hashHex(id)})
+			} else if len(id) <= 6 {
+				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
+			}
+		}
+		and = append(and, bson.M{"$or": or})
+	}
+	if q.Cursor != "" {
+		cur, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return ListPage{}, err
+		}
+		at := time.UnixMilli(cur.U).UTC()
+		and = append(and, bson.M{"$or": bson.A{
+			bson.M{"updated_at": bson.M{"$lt": at}},
+			bson.M{"updated_at": at, "_id": bson.M{"$gt": cur.I}},
+		}})
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}})
+	if q.Keep == nil {
+		opts.SetLimit(int64(q.Limit + 1))
+	} else {
+		opts.SetBatchSize(200)
+	}
+	cur, err := s.cases.Find(ctx, bson.M{"$and": and}, opts)
+	if err != nil {
+		return ListPage{}, fmt.Errorf("list cases: %w", err)
+	}
+	defer cur.Close(ctx)
+	var page ListPage
+	more := false
+	for cur.Next(ctx) {
+		var d caseDoc
+		if err := cur.Decode(&d); err != nil {
+			return ListPage{}, fmt.Errorf("decode case: %w", err)
+		}
+		c := toDomain(d)
+		if q.Keep != nil && !q.Keep(c) {
+			continue
+		}
+		if len(page.Items) == q.Limit {
+			more = true
+			break
+		}
+		page.Items = append(page.Items, c)
+	}
+	if err := cur.Err(); err != nil {
+		return ListPage{}, fmt.Errorf("list cases: %w", err)
+	}
+	if more {
+		last := page.Items[len(page.Items)-1]
+		b, _ := json.Marshal(listCursor{U: last.UpdatedAt.UnixMilli(), I: last.ID})
+		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+	}
+	return page, nil
+}
+
+func decodeCursor(s string) (listCursor, error) {
+	var c listCursor
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err == nil {
+		err = json.Unmarshal(b, &c)
+	}
+	if err != nil || c.I == "" {
+		return c, &domain.Error{Kind: domain.KindInvalid, Code: "invalid_input", Message: "翻页参数无效，请从第一页重新加载",
+			Fields: map[string]string{"cursor": "翻页参数无效"}}
+	}
+	return c, nil
+}
+
+// All calls fn with every case of a program year (0: all years), in no
+// particular order; fn's error stops the walk.
+func (s *Cases) All(ctx context.Context, year int, fn func(domain.Case) error) error {
+	filter := bson.M{}
+	if year != 0 {
+		filter["program_year"] = year
+	}
+	cur, err := s.cases.Find(ctx, filter, options.Find().SetBatchSize(500))
+	if err != nil {
+		return fmt.Errorf("walk cases: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d caseDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("decode case: %w", err)
+		}
+		if err := fn(toDomain(d)); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
+
+// isDuplicate reports a unique-index violation, including FerretDB's way
+// of reporting one caused by an update (InternalError, code 1).
+func isDuplicate(err error) bool {
+	if mongo.IsDuplicateKeyError(err) {
+		return true
+	}
+	var ce mongo.CommandError
+	if errors.As(err, &ce) && ce.Code == 1 && strings.Contains(strings.ToLower(ce.Message), "duplicate") {
+		return true
+	}
+	var we mongo.WriteException
+	if errors.As(err, &we) {
+		for _, e := range we.WriteErrors {
+			if e.Code == 1 && strings.Contains(strings.ToLower(e.Message), "duplicate") {
+				return true
+			}
+		}
+	}
+	return false
+}

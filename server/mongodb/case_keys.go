@@ -1,0 +1,187 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/yongjing/anju/domain"
+)
+
+// keyDoc reserves one identity (a person's 身份证号 or a 户口簿 number,
+// hashed, per program year) for the one active case holding it. The
+// unique _id is what makes a second active application impossible even
+// when two phones file at the same moment.
+type keyDoc struct {
+	ID     string    `bson:"_id"` // "<year>/id/<sha256>" or "<year>/hukou/<sha256>"
+	CaseID string    `bson:"case_id"`
+	At     time.Time `bson:"at"`
+}
+
+// keysOf lists the identities an active case holds: its head's and every
+// member's 身份证号 and its 户口簿 number. A rejected or withdrawn case holds
+// none, so the household may apply again.
+func keysOf(c domain.Case) []string {
+	if c.Stage == domain.StageRejected || c.Stage == domain.StageWithdrawn {
+		return nil
+	}
+	y := strconv.Itoa(c.ProgramYear)
+	set := map[string]bool{}
+	if id := normID(c.Household.IDNumber); id != "" {
+		set[y+"/id/"+hashHex(id)] = true
+	}
+	for _, m := range c.Household.Members {
+		if id := normID(m.IDNumber); id != "" {
+			set[y+"/id/"+hashHex(id)] = true
+		}
+	}
+	if h := strings.TrimSpace(c.Household.HukouNo); h != "" {
+		set[y+"/hukou/"+hashHex(h)] = true
+	}
+	out := make([]string, 0, len(set))
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// minus returns the keys of a that are not in b.
+func minus(a, b []string) []string {
+	in := map[string]bool{}
+	for _, k := range b {
+		in[k] = true
+	}
+	var out []string
+	for _, k := range a {
+		if !in[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+func contains(keys []string, k string) bool {
+	for _, x := range keys {
+		if x == k {
+			return true
+		}
+	}
+	return false
+}
+
+// reserve claims keys for c. It returns the keys this call inserted or
+// took over (to release if the write that follows fails). A key held by
+// c already is fine; one held by another active case that still needs it
+// is a duplicate_application; one whose holder is gone, closed or changed
+// is taken over.
+func (s *Cases) reserve(ctx context.Context, c domain.Case, keys []string) (mine []string, err error) {
+	defer func() {
+		if err != nil {
+			s.release(ctx, c.ID, mine)
+			mine = nil
+		}
+	}()
+	for _, k := range keys {
+		took, err := s.claim(ctx, c.ID, k)
+		if err != nil {
+			return mine, err
+		}
+		if took {
+			mine = append(mine, k)
+		}
+	}
+	return mine, nil
+}
+
+// claim reserves one key for caseID; took reports whether this call
+// wrote the reservation.
+func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err error) {
+	for attempt := 0; attempt < 5; attempt++ {
+		now := s.Now().UTC()
+		_, err := s.keys.InsertOne(ctx, keyDoc{ID: k, CaseID: caseID, At: now})
+		if err == nil {
+			return true, nil
+		}
+		if !isDuplicate(err) {
+			return false, fmt.Errorf("reserve identity for case %s: %w", caseID, err)
+		}
+		var held keyDoc
+		err = s.keys.FindOne(ctx, bson.M{"_id": k}).Decode(&held)
+		if isNotFound(err) {
+			continue // released meanwhile: try again
+		}
+		if err != nil {
+			return false, fmt.Errorf("read identity reservation: %w", err)
+		}
+		if held.CaseID == caseID {
+			return false, nil
+		}
+		owner, err := s.Get(ctx, held.CaseID)
+		switch {
+		case domain.ErrorKind(err) == domain.KindNotFound:
+			if now.Sub(held.At) < staleReservation {
+				// Another filing is between reserving and inserting.
+				return false, &domain.Error{Kind: domain.KindConflict, Code: "duplicate_application",
+					Message: "该户正在另一部手机上提交申请，请稍后刷新查看",
+					Details: map[string]string{"case_id": held.CaseID}}
+			}
+		case err != nil:
+			return false, err
+		case contains(keysOf(owner), k):
+			return false, duplicateOf(owner, k)
+		}
+		unlock := s.locks.lock("key/" + k)
+		res, err := s.keys.UpdateOne(ctx, bson.M{"_id": k, "case_id": held.CaseID},
+			bson.M{"$set": bson.M{"case_id": caseID, "at": now}})
+		unlock()
+		if err != nil {
+			return false, fmt.Errorf("take over identity reservation: %w", err)
+		}
+		if res.MatchedCount == 1 {
+			return true, nil
+		}
+	}
+	return false, fmt.Errorf("reserve identity for case %s: too much contention", caseID)
+}
+
+// duplicateOf is the answer when owner already holds key k.
+func duplicateOf(owner domain.Case, k string) error {
+	field, what := "household.id_number", "身份证号"
+	if strings.Contains(k, "/hukou/") {
+		field, what = "household.hukou_no", "户口簿"
+	}
+	masked := domain.MaskID(owner.Household.IDNumber)
+	return &domain.Error{
+		Kind: domain.KindConflict, Code: "duplicate_application",
+		Message: fmt.Sprintf("同一%s本年度已有在办申请：%s（%s），不能重复申请", what, owner.Household.HeadName, masked),
+		Fields:  map[string]string{field: "已有在办申请"},
+		Details: map[string]string{
+			"case_id": owner.ID, "head_name": owner.Household.HeadName, "id_number_masked": masked,
+			"village_code": owner.VillageCode, "stage": string(owner.Stage),
+		},
+	}
+}
+
+// release gives back reservations this process took for caseID, except
+// those the stored case (if any) still needs. Failure only leaves a
+// reservation the next filing will find stale and take over.
+func (s *Cases) release(ctx context.Context, caseID string, mine []string) {
+	if len(mine) == 0 {
+		return
+	}
+	if cur, err := s.Get(ctx, caseID); err == nil {
+		mine = minus(mine, keysOf(cur))
+	} else if domain.ErrorKind(err) != domain.KindNotFound {
+		return
+	}
+	if len(mine) == 0 {
+		return
+	}
+	_, _ = s.keys.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": mine}, "case_id": caseID})
+}

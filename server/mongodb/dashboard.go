@@ -1,0 +1,215 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"go.mongodb.org/mongo-driver/bson"
+	"go.mongodb.org/mongo-driver/mongo/options"
+
+	"github.com/yongjing/anju/domain"
+)
+
+// VillageCounts is the dashboard's running tally for one village and
+// program year, kept in "case_counts" (_id "<year>/<village>") so the
+// dashboard reads a few hundred small documents however many cases there
+// are. Overdue and at-risk figures are not stored: they follow from the
+// stage counts and today's date by the domain's deadline rule.
+type VillageCounts struct {
+	ID           string                 `bson:"_id"`
+	ProgramYear  int                    `bson:"program_year"`
+	VillageCode  string                 `bson:"village_code"`
+	TownshipCode string                 `bson:"township_code"`
+	Total        int64                  `bson:"total"`
+	ByStage      map[domain.Stage]int64 `bson:"stage"`
+	PlannedYuan  int64                  `bson:"planned_yuan"`  // approval's planned subsidy of approved-or-later cases
+	PaidYuan     int64                  `bson:"paid_yuan"`     // amounts paid
+	WithWarnings int64                  `bson:"with_warnings"` // cases with at least one warning
+	// AcceptedUnpaid counts cases in stage accepted by the Shanghai day of
+	// their last acceptance, for the late-payment figure.
+	AcceptedUnpaid map[domain.Date]int64 `bson:"accepted_unpaid"`
+}
+
+// counterID names the counter document of a case.
+func counterID(year int, village string) string { return strconv.Itoa(year) + "/" + village }
+
+// approvedOrLater reports whether a case at stage s has been approved and
+// is still in the program.
+func approvedOrLater(s domain.Stage) bool {
+	switch s {
+	case domain.StageApproved, domain.StageConstruction, domain.StageAcceptance,
+		domain.StageAccepted, domain.StagePaid, domain.StageArchived:
+		return true
+	}
+	return false
+}
+
+// contribution is what one case adds to its village's counters, as
+// dotted field paths of the counter document.
+func contribution(c domain.Case) map[string]int64 {
+	m := map[string]int64{"total": 1, "stage." + string(c.Stage): 1}
+	if approvedOrLater(c.Stage) && c.Approval != nil {
+		m["planned_yuan"] = c.Approval.PlannedSubsidy
+	}
+	if c.Payment != nil {
+		m["paid_yuan"] = c.Payment.AmountYuan
+	}
+	if len(c.Warnings) > 0 {
+		m["with_warnings"] = 1
+	}
+	if a := c.LastAcceptance(); c.Stage == domain.StageAccepted && a != nil {
+		m["accepted_unpaid."+string(domain.DateOf(a.At))] = 1
+	}
+	return m
+}
+
+// count moves the counters from old's contribution to next's (either may
+// be nil). A failure is not returned: the case write has happened, and
+// Reconcile at the next start puts the counters right.
+func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
+	diffs := map[string]map[string]int64{}
+	add := func(c *domain.Case, sign int64) {
+		if c == nil {
+			return
+		}
+		id := counterID(c.ProgramYear, c.VillageCode)
+		if diffs[id] == nil {
+			diffs[id] = map[string]int64{}
+		}
+		for k, v := range contribution(*c) {
+			diffs[id][k] += sign * v
+		}
+	}
+	add(old, -1)
+	add(next, +1)
+	for id, d := range diffs {
+		inc := bson.M{}
+		for k, v := range d {
+			if v != 0 {
+				inc[k] = v
+			}
+		}
+		if len(inc) == 0 {
+			continue
+		}
+		c := next
+		if c == nil {
+			c = old
+		}
+		if old != nil && counterID(old.ProgramYear, old.VillageCode) == id {
+			c = old
+		}
+		if next != nil && counterID(next.ProgramYear, next.VillageCode) == id {
+			c = next
+		}
+		_ = s.inc(ctx, id, c.ProgramYear, c.VillageCode, inc)
+	}
+}
+
+// inc adds inc to counter document id, creating it first if need be. (An
+// upserting $inc raced by another would fail on FerretDB with a duplicate
+// key; inserting an empty document and ignoring the duplicate does not.)
+func (s *Cases) inc(ctx context.Context, id string, year int, village string, inc bson.M) error {
+	defer s.locks.lock("counts/" + id)()
+	for attempt := 0; attempt < 2; attempt++ {
+		res, err := s.counts.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": inc})
+		if err != nil {
+			return fmt.Errorf("count case in %s: %w", id, err)
+		}
+		if res.MatchedCount == 1 {
+			return nil
+		}
+		_, err = s.counts.InsertOne(ctx, emptyCounts(id, year, village))
+		if err != nil && !isDuplicate(err) {
+			return fmt.Errorf("create counters %s: %w", id, err)
+		}
+	}
+	return fmt.Errorf("count case in %s: counters missing", id)
+}
+
+func emptyCounts(id string, year int, village string) VillageCounts {
+	return VillageCounts{
+		ID: id, ProgramYear: year, VillageCode: village, TownshipCode: domain.TownshipOf(village),
+		ByStage: map[domain.Stage]int64{}, AcceptedUnpaid: map[domain.Date]int64{},
+	}
+}
+
+// Counts returns the counters of every village in area (a county,
+// township or village code) for a program year.
+func (s *Cases) Counts(ctx context.Context, year int, area string) ([]VillageCounts, error) {
+	filter := bson.M{"program_year": year}
+	switch domain.LevelOf(area) {
+	case domain.LevelVillage:
+		filter["village_code"] = area
+	case domain.LevelTownship:
+		filter["township_code"] = area
+	default:
+		filter["village_code"] = bson.M{"$regex": "^" + regexp.QuoteMeta(area)}
+	}
+	cur, err := s.counts.Find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		return nil, fmt.Errorf("read dashboard counters: %w", err)
+	}
+	var out []VillageCounts
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read dashboard counters: %w", err)
+	}
+	return out, nil
+}
+
+// Reconcile recomputes every counter document from the cases and
+// replaces what is stored (run at start, before requests are served, so
+// a crash between a case write and its counter update heals).
+func (s *Cases) Reconcile(ctx context.Context) error {
+	want := map[string]*VillageCounts{}
+	err := s.All(ctx, 0, func(c domain.Case) error {
+		id := counterID(c.ProgramYear, c.VillageCode)
+		v := want[id]
+		if v == nil {
+			e := emptyCounts(id, c.ProgramYear, c.VillageCode)
+			v = &e
+			want[id] = v
+		}
+		v.add(contribution(c))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reconcile dashboard counters: %w", err)
+	}
+	for id, v := range want {
+		_, err := s.counts.ReplaceOne(ctx, bson.M{"_id": id}, v, options.Replace().SetUpsert(true))
+		if err != nil {
+			return fmt.Errorf("reconcile counters %s: %w", id, err)
+		}
+	}
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	if _, err := s.counts.DeleteMany(ctx, bson.M{"_id": bson.M{"$nin": ids}}); err != nil {
+		return fmt.Errorf("reconcile counters: %w", err)
+	}
+	return nil
+}
+
+// add applies a contribution (dotted paths) to v.
+func (v *VillageCounts) add(m map[string]int64) {
+	for k, n := range m {
+		switch {
+		case k == "total":
+			v.Total += n
+		case k == "planned_yuan":
+			v.PlannedYuan += n
+		case k == "paid_yuan":
+			v.PaidYuan += n
+		case k == "with_warnings":
+			v.WithWarnings += n
+		case len(k) > 6 && k[:6] == "stage.":
+			v.ByStage[domain.Stage(k[6:])] += n
+		case len(k) > 16 && k[:16] == "accepted_unpaid.":
+			v.AcceptedUnpaid[domain.Date(k[16:])] += n
+		}
+	}
+}
