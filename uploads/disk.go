@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 )
 
 // Disk is a Store keeping each object as a file under one directory, for a
@@ -290,4 +291,53 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// SweepTemp removes what interrupted writes left behind: temporary files
+// older than olderThan (a Put in progress is younger) and content-type
+// sidecars whose object is gone. The photo sweep calls it with the orphan
+// sweep; it returns how many files it removed.
+func (d *Disk) SweepTemp(ctx context.Context, olderThan time.Duration, now time.Time) (int, error) {
+	removed := 0
+	err := filepath.WalkDir(d.root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		name := e.Name()
+		if e.IsDir() || !strings.HasPrefix(name, ".") {
+			return nil
+		}
+		switch {
+		case strings.HasPrefix(name, ".put-"):
+			fi, err := e.Info()
+			if err != nil || now.Sub(fi.ModTime()) < olderThan {
+				return nil
+			}
+		case strings.HasSuffix(name, ".type"):
+			obj := filepath.Join(filepath.Dir(p), strings.TrimSuffix(strings.TrimPrefix(name, "."), ".type"))
+			if _, err := os.Lstat(obj); !errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			fi, err := e.Info()
+			if err != nil || now.Sub(fi.ModTime()) < olderThan {
+				return nil // its object may be about to be renamed into place
+			}
+		default:
+			return nil
+		}
+		if err := os.Remove(p); err == nil {
+			removed++
+		}
+		return nil
+	})
+	if err != nil {
+		return removed, fmt.Errorf("sweep disk store: %w", err)
+	}
+	return removed, nil
 }

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/yongjing/anju/uploads"
 	"github.com/yongjing/anju/uploads/storetest"
@@ -56,5 +57,50 @@ func TestDiskStaysInside(t *testing.T) {
 	entries, _ := os.ReadDir(filepath.Join(parent, "objects", "a"))
 	for _, e := range entries {
 		t.Errorf("left behind after a failed put: %s", e.Name())
+	}
+}
+
+func TestDiskSweepTemp(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "objects")
+	s, err := uploads.NewDisk(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := s.Put(ctx, "cases/c1/p.jpg", strings.NewReader("photo"), 5, "image/jpeg"); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "cases", "c1")
+	old := time.Now().Add(-2 * time.Hour)
+	files := map[string]bool{ // name → should survive
+		".put-111":       false, // old temp file of a crashed put
+		".put-222":       true,  // a put in progress
+		".gone.jpg.type": false, // sidecar of an object that is gone
+		".new.jpg.type":  true,  // fresh sidecar, its object is being renamed in
+	}
+	for name, keep := range files {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte("x"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if !keep {
+			os.Chtimes(p, old, old)
+		}
+	}
+	n, err := s.SweepTemp(ctx, time.Hour, time.Now())
+	if err != nil || n != 2 {
+		t.Errorf("SweepTemp = %d, %v; want 2 removed", n, err)
+	}
+	for name, keep := range files {
+		_, err := os.Stat(filepath.Join(dir, name))
+		if got := err == nil; got != keep {
+			t.Errorf("%s present = %v, want %v", name, got, keep)
+		}
+	}
+	if !storetest.Equal(t, s, "cases/c1/p.jpg", []byte("photo")) {
+		t.Error("the photo itself was touched")
+	}
+	if o, err := s.Stat(ctx, "cases/c1/p.jpg"); err != nil || o.ContentType != "image/jpeg" {
+		t.Errorf("the photo's content type was lost: %+v, %v", o, err)
 	}
 }
