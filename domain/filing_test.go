@@ -253,10 +253,10 @@ func TestDeadlineStatus(t *testing.T) {
 	p := Program2024()
 	at := func(day string) time.Time { return Date(day).Time().Add(10 * time.Hour) }
 	tests := []struct {
-		name                          string
-		stage                         Stage
-		now                           string
-		daysLeft                      int
+		name                         string
+		stage                        Stage
+		now                          string
+		daysLeft                     int
 		overdue, atRisk, paymentLate bool
 	}{
 		{"applied, 91 days left", StageApplied, "2024-07-01", 91, false, false, false},
