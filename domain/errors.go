@@ -37,6 +37,7 @@ type Error struct {
 	Details map[string]string
 }
 
+// Error formats the error for logs: kind/code, message and fields.
 func (e *Error) Error() string {
 	if len(e.Fields) > 0 {
 		return fmt.Sprintf("%s/%s: %s %v", e.Kind, e.Code, e.Message, e.Fields)

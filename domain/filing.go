@@ -13,7 +13,7 @@ import (
 // records the client may have sent are dropped; 身份证号 are normalized
 // (trimmed, final x upper-cased).
 func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
-	if actor.Role != RoleVillageCadre {
+	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
 	}
 	if !Contains(actor.AreaCode, c.VillageCode) {
@@ -111,7 +111,7 @@ type CaseUpdate struct {
 // given again by the right department. Version+1 and an "edit" history
 // entry with the changed sections (identifiers masked).
 func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.Time) (Case, error) {
-	if actor.Role != RoleVillageCadre {
+	if !RoleHas(actor.Role, PermEditCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以修改申请")
 	}
 	if !Contains(actor.AreaCode, c.VillageCode) {
@@ -155,11 +155,13 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 	return n, nil
 }
 
-// PhotoRoles lists who may add photos to c at its stage: the village cadre
-// and the township officer (the field staff, who photograph progress at any
-// open stage) and every role that acts on the case at its stage (so the
-// inspector adds appraisal and acceptance photos, the disburser the voucher,
-// also once paid). None once archived, rejected or withdrawn.
+// PhotoRoles lists who may add photos to c at its stage: among the roles
+// holding PermUploadPhoto (access.go), the village cadre and the township
+// officer (the field staff, who photograph progress at any open stage) and
+// every role that acts on the case at its stage (so the inspector adds
+// appraisal and acceptance photos, the certifying department its
+// certificate, the disburser the voucher, also once paid). None once
+// archived, rejected or withdrawn.
 func PhotoRoles(c Case) []Role {
 	if c.Stage.Closed() {
 		return nil
@@ -177,7 +179,7 @@ func PhotoRoles(c Case) []Role {
 	if c.Stage == StagePaid && !slices.Contains(roles, RoleDisburser) {
 		roles = append(roles, RoleDisburser)
 	}
-	return roles
+	return slices.DeleteFunc(roles, func(r Role) bool { return !RoleHas(r, PermUploadPhoto) })
 }
 
 // AddPhoto adds a photo (already stored and checked by the caller) to a
@@ -237,26 +239,24 @@ const (
 	RevealAccountNo = "account_no"
 )
 
-// RevealRoles says who may see a full value: the 身份证号 to those who
-// check identity (village cadre, township officer, the certifying
-// departments, the county approver); the 一卡通 account only to the
-// disburser. The inspector, leader and admin see masked values only.
-var RevealRoles = map[string][]Role{
-	RevealIDNumber: {RoleVillageCadre, RoleTownshipOfficer, RoleCivilAffairs,
-		RoleRuralRevitalization, RoleCountyApprover},
-	RevealAccountNo: {RoleDisburser},
+// revealPermission maps a reveal field to the permission (access.go) that
+// allows seeing its full value.
+var revealPermission = map[string]Permission{
+	RevealIDNumber:  PermRevealID,
+	RevealAccountNo: PermRevealAccount,
 }
 
 // Reveal records that actor saw the full value of field (id_number or
-// account_no) of c: it returns a copy with a "reveal" history entry; the
+// account_no) of c, for a role holding the field's permission in access.go
+// (PermRevealID, PermRevealAccount) in the case's area: it returns a copy with a "reveal" history entry; the
 // caller then shows the value from the returned case. Version is not
 // incremented nor UpdatedAt moved (a read changes no decision).
 func Reveal(c Case, field string, actor Actor, now time.Time) (Case, error) {
-	roles, ok := RevealRoles[field]
+	perm, ok := revealPermission[field]
 	if !ok {
 		return Case{}, InvalidFields(map[string]string{"field": "只能查看身份证号(id_number)或账号(account_no)"})
 	}
-	if !slices.Contains(roles, actor.Role) {
+	if !RoleHas(actor.Role, perm) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "%s无权查看完整信息", actor.Role.Label())
 	}
 	if !Contains(actor.AreaCode, c.VillageCode) {

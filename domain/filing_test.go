@@ -138,7 +138,8 @@ func TestAddPhoto(t *testing.T) {
 		{StageApplied, RoleDisburser, false},
 		{StageCountyReview, RoleCivilAffairs, true},
 		{StageCountyReview, RoleRuralRevitalization, false},
-		{StageCountyReview, RoleCountyApprover, true},
+		{StageCountyReview, RoleCountyApprover, false}, // holds no upload permission
+		{StageCountyReview, RoleCountyInspector, true},
 		{StageConstruction, RoleVillageCadre, true},
 		{StageAcceptance, RoleCountyInspector, true},
 		{StageAccepted, RoleDisburser, true},
@@ -179,7 +180,7 @@ func TestReveal(t *testing.T) {
 		for _, field := range []string{RevealIDNumber, RevealAccountNo} {
 			got, err := Reveal(w.c, field, actorFor(r), w.now)
 			allowed := map[string][]Role{
-				RevealIDNumber:  {RoleVillageCadre, RoleTownshipOfficer, RoleCivilAffairs, RoleRuralRevitalization, RoleCountyApprover},
+				RevealIDNumber:  {RoleVillageCadre, RoleTownshipOfficer, RoleCivilAffairs, RoleRuralRevitalization},
 				RevealAccountNo: {RoleDisburser},
 			}[field]
 			if !slices.Contains(allowed, r) {
