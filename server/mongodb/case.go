@@ -151,11 +151,13 @@ func (s *Cases) existing(ctx context.Context, id, filing string) (domain.Case, b
 	return toDomain(d), true, nil
 }
 
-// Update replaces old with next, which must be old after one domain step
-// (next.Version = old.Version+1). When the stored case is no longer at
-// old.Version the answer is a conflict "stale_version" with the current
-// version in Details; when next names a person or 户口簿 of another active
-// application, "duplicate_application".
+// Update replaces old with next, old after one domain step (a decision,
+// with next.Version = old.Version+1, or a photo or reveal, which adds
+// history only). It is a compare-and-swap on old's version and history
+// length. When the stored case has a newer version the answer is a
+// conflict "stale_version" with the current version in Details; when it
+// only gained history, ErrChanged; when next names a person or 户口簿 of
+// another active application, "duplicate_application".
 func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 	if old.ID != next.ID {
 		return fmt.Errorf("update case %s: id changed to %s", old.ID, next.ID)
@@ -171,11 +173,12 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 		return err
 	}
 	unlock := s.locks.lock("case/" + old.ID)
-	res, err := s.cases.UpdateOne(ctx, bson.M{"_id": old.ID, "version": old.Version}, bson.M{"$set": set})
+	res, err := s.cases.UpdateOne(ctx, bson.M{"_id": old.ID, "version": old.Version, "history_len": len(old.History)},
+		bson.M{"$set": set})
 	unlock()
 	if err == nil && res.MatchedCount == 0 {
 		s.release(ctx, old.ID, mine)
-		return s.stale(ctx, old.ID)
+		return s.stale(ctx, old)
 	}
 	if err != nil {
 		s.release(ctx, old.ID, mine)
@@ -205,17 +208,26 @@ func setOf(d caseDoc) (bson.M, error) {
 	return m, nil
 }
 
-// stale builds the conflict answer for a write on an outdated version.
-func (s *Cases) stale(ctx context.Context, id string) error {
+// ErrChanged is returned by Update when the case gained history (a photo,
+// a reveal) without a new version since old was read: nothing was
+// decided in between, so the caller reads the case again and retries.
+var ErrChanged = errors.New("case changed since it was read; read it again")
+
+// stale builds the answer for a write on an outdated read of old.
+func (s *Cases) stale(ctx context.Context, old domain.Case) error {
 	var cur struct {
-		Version int `bson:"version"`
+		Version    int `bson:"version"`
+		HistoryLen int `bson:"history_len"`
 	}
-	err := s.cases.FindOne(ctx, bson.M{"_id": id}, options.FindOne().SetProjection(bson.M{"version": 1})).Decode(&cur)
+	err := s.cases.FindOne(ctx, bson.M{"_id": old.ID}).Decode(&cur)
 	if isNotFound(err) {
 		return errCaseNotFound()
 	}
 	if err != nil {
-		return fmt.Errorf("get version of case %s: %w", id, err)
+		return fmt.Errorf("get version of case %s: %w", old.ID, err)
+	}
+	if cur.Version == old.Version {
+		return ErrChanged
 	}
 	return &domain.Error{
 		Kind: domain.KindConflict, Code: "stale_version",

@@ -55,6 +55,7 @@ type caseDoc struct {
 	HasWarnings   bool   `bson:"has_warnings"`
 	WarningsCount int    `bson:"warnings_count"`
 	FilingHash    string `bson:"filing_hash"` // what the phone sent at create; retries compare it
+	HistoryLen    int    `bson:"history_len"` // photos and reveals add history without a new version
 }
 
 type householdDoc struct {
@@ -285,6 +286,7 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		HasWarnings:   len(c.Warnings) > 0,
 		WarningsCount: len(c.Warnings),
 		FilingHash:    filingHash,
+		HistoryLen:    len(c.History),
 	}
 	if id := normID(c.Household.IDNumber); id != "" {
 		d.IDHash = hashHex(id)

@@ -438,3 +438,28 @@ func TestCountersFollowWritesAndReconcile(t *testing.T) {
 		t.Fatalf("reconciled %+v\nwant %+v", fixed, live)
 	}
 }
+
+func TestHistoryOnlyWritesCompareAndSwapToo(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	c := sampleCase("c1", "622923100201", "622923198001011234", "H1")
+	if _, _, err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	withPhoto := func(id string) domain.Case {
+		n := c
+		n.Photos = []domain.Photo{{ID: id}}
+		n.History = append(append([]domain.HistoryEntry(nil), c.History...), domain.HistoryEntry{Seq: 2, Action: "add_photo"})
+		return n
+	}
+	if err := s.Update(ctx, c, withPhoto("p1")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, c, withPhoto("p2")); err != ErrChanged {
+		t.Fatalf("second photo on the same read: got %v, want ErrChanged", err)
+	}
+	got, _ := s.Get(ctx, "c1")
+	if len(got.Photos) != 1 || got.Photos[0].ID != "p1" || got.Version != 1 {
+		t.Fatalf("stored %+v", got.Photos)
+	}
+}
