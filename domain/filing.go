@@ -16,7 +16,7 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
 	}
-	if !Contains(actor.AreaCode, c.VillageCode) {
+	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只能为本村农户提交申请")
 	}
 	n := Case{
@@ -114,7 +114,7 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 	if !RoleHas(actor.Role, PermEditCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以修改申请")
 	}
-	if !Contains(actor.AreaCode, c.VillageCode) {
+	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
 	}
 	if version != c.Version {
@@ -196,7 +196,7 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 	if !slices.Contains(PhotoRoles(c), actor.Role) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "当前阶段%s不能为该户上传照片", actor.Role.Label())
 	}
-	if !Contains(actor.AreaCode, c.VillageCode) {
+	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
 	}
 	f := fieldErrors{}
@@ -259,7 +259,7 @@ func Reveal(c Case, field string, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, perm) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "%s无权查看完整信息", actor.Role.Label())
 	}
-	if !Contains(actor.AreaCode, c.VillageCode) {
+	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
 	}
 	if field == RevealAccountNo && c.Payment == nil {

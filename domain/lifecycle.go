@@ -82,7 +82,7 @@ func may(c Case, actor Actor, action Action, version int) *Error {
 		}
 		return Errorf(KindForbidden, "forbidden", "%s无权进行“%s”", actor.Role.Label(), action.Label())
 	}
-	if !Contains(actor.AreaCode, c.VillageCode) {
+	if !actorCovers(actor, c.VillageCode) {
 		return Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
 	}
 	if version != c.Version {
@@ -816,4 +816,12 @@ func withdraw(n *Case, x ctx) (map[string]any, error) {
 	n.Stage = StageWithdrawn
 	n.CloseReason = strings.TrimSpace(x.in.Reason)
 	return map[string]any{"reason": n.CloseReason}, nil
+}
+
+// actorCovers reports whether the village lies in the actor's area, and
+// the actor's area is of the level of their role (a cadre's a village, a
+// township officer's a township, the county roles' the county), so that a
+// mis-configured account never acts beyond its role.
+func actorCovers(actor Actor, village string) bool {
+	return LevelOf(actor.AreaCode) == actor.Role.HomeLevel() && Contains(actor.AreaCode, village)
 }

@@ -221,6 +221,15 @@ func TestAreaAndVersionChecks(t *testing.T) {
 	_, err = Apply(tw.c, tw.p, otherTownship, ActionTownshipReview, validInput(tw, ActionTownshipReview), tw.now)
 	wantCode(t, err, KindForbidden, "forbidden")
 
+	// A cadre account wrongly given a township area acts in no village.
+	wide := actorFor(RoleVillageCadre)
+	wide.AreaCode = testTownship
+	_, err = Apply(w.c, w.p, wide, ActionVillageReview, in, w.now)
+	wantCode(t, err, KindForbidden, "forbidden")
+	if got := AllowedActions(w.c, wide, w.now, w.p); len(got) != 0 {
+		t.Errorf("wide cadre allowed %v", got)
+	}
+
 	stale := in
 	stale.Version = w.c.Version - 1
 	_, err = Apply(w.c, w.p, actorFor(RoleVillageCadre), ActionVillageReview, stale, w.now)

@@ -11,7 +11,7 @@ import (
 // checked). It feeds the case's next.actions.
 func AllowedActions(c Case, actor Actor, now time.Time, p Program) []Action {
 	out := []Action{}
-	if !Contains(actor.AreaCode, c.VillageCode) {
+	if !actorCovers(actor, c.VillageCode) {
 		return out
 	}
 	for _, a := range Actions {
