@@ -9,7 +9,10 @@ const CACHE = 'anju-shell-' + VERSION;
 self.addEventListener('install', (event) => {
   event.waitUntil((async () => {
     const cache = await caches.open(CACHE);
-    await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'reload' })));
+    // 'no-cache' revalidates with the server: files the page just loaded
+    // cost a 304, and a deploy's new files are never taken from a stale
+    // HTTP cache.
+    await cache.addAll(SHELL.map((url) => new Request(url, { cache: 'no-cache' })));
     await self.skipWaiting();
   })());
 });
