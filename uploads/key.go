@@ -1,6 +1,8 @@
 package uploads
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -59,3 +61,29 @@ func validSegment(seg string) bool {
 	}
 	return true
 }
+
+// Segment turns an identifier from a client (a case or photo UUID) into a
+// key segment: kept as is when it already fits the key alphabet, otherwise
+// replaced by "x" and 32 hex digits of its SHA-256, so any identifier gives
+// a valid, stable key and distinct identifiers distinct keys.
+func Segment(id string) string {
+	if len(id) <= 64 && validSegment(id) && !strings.HasPrefix(id, "x") {
+		return id
+	}
+	sum := sha256.Sum256([]byte(id))
+	return "x" + hex.EncodeToString(sum[:16])
+}
+
+// PhotoKey is where a case's photo is kept: cases/<case>/<photo>.<ext>.
+func PhotoKey(caseID, photoID, format string) string {
+	return "cases/" + Segment(caseID) + "/" + Segment(photoID) + "." + Ext(format)
+}
+
+// ThumbKey is where the photo's thumbnail is kept, next to it, so a case's
+// objects share one folder (which the orphan sweep relies on).
+func ThumbKey(caseID, photoID string) string {
+	return "cases/" + Segment(caseID) + "/" + Segment(photoID) + ".thumb.jpg"
+}
+
+// CaseDir is the folder of a case's objects, as SweepOrphans names it.
+func CaseDir(caseID string) string { return "cases/" + Segment(caseID) }
