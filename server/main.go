@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,6 +19,9 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "healthcheck" {
+		os.Exit(healthcheck())
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "安居无法启动 (anju cannot start):")
 		fmt.Fprintln(os.Stderr, err)
@@ -116,4 +120,35 @@ func lanAddrs() []string {
 		}
 	}
 	return out
+}
+
+// healthcheck asks the server on this machine (ANJU_ADDR, ANJU_TLS_*) whether
+// it is ready and exits 0 if so: `anju healthcheck` is the container's
+// health probe, as the distroless image has no curl.
+func healthcheck() int {
+	cfg, err := LoadConfig(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_, port, _ := net.SplitHostPort(cfg.Addr)
+	scheme := "http"
+	if cfg.TLS() {
+		scheme = "https"
+	}
+	client := &http.Client{Timeout: 4 * time.Second, Transport: &http.Transport{
+		// The certificate names the public host, not 127.0.0.1.
+		TLSClientConfig: &tls.Config{InsecureSkipVerify: true}, //nolint:gosec // loopback only
+	}}
+	res, err := client.Get(scheme + "://" + net.JoinHostPort("127.0.0.1", port) + "/api/ready")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		fmt.Fprintln(os.Stderr, "not ready:", res.Status)
+		return 1
+	}
+	return 0
 }
