@@ -30,7 +30,6 @@ type Cases struct {
 	cases  *mongo.Collection
 	keys   *mongo.Collection
 	counts *mongo.Collection
-	locks  *stripes
 	// Now is the clock used to age identity reservations; tests may set it.
 	Now func() time.Time
 }
@@ -41,7 +40,6 @@ func NewCases(db *mongo.Database) *Cases {
 		cases:  db.Collection("cases"),
 		keys:   db.Collection("case_keys"),
 		counts: db.Collection("case_counts"),
-		locks:  new(stripes),
 		Now:    time.Now,
 	}
 }
@@ -172,7 +170,7 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 		s.release(ctx, old.ID, mine)
 		return err
 	}
-	unlock := s.locks.lock("case/" + old.ID)
+	unlock := locks.lock("case/" + old.ID)
 	res, err := s.cases.UpdateOne(ctx, bson.M{"_id": old.ID, "version": old.Version, "history_len": len(old.History)},
 		bson.M{"$set": set})
 	unlock()

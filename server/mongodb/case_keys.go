@@ -136,7 +136,7 @@ func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err err
 		case contains(keysOf(owner), k):
 			return false, duplicateOf(owner, k)
 		}
-		unlock := s.locks.lock("key/" + k)
+		unlock := locks.lock("key/" + k)
 		res, err := s.keys.UpdateOne(ctx, bson.M{"_id": k, "case_id": held.CaseID},
 			bson.M{"$set": bson.M{"case_id": caseID, "at": now}})
 		unlock()

@@ -14,6 +14,9 @@ import (
 // runs inside this one process.
 type stripes [64]sync.Mutex
 
+// locks is shared by every store of the process, however many are made.
+var locks stripes
+
 // lock locks the stripe of key and returns its unlock.
 func (s *stripes) lock(key string) func() {
 	h := fnv.New32a()

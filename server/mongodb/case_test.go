@@ -387,7 +387,7 @@ func TestCountersFollowWritesAndReconcile(t *testing.T) {
 	a2 := a
 	a2.Version, a2.Stage = 2, domain.StageAccepted
 	a2.Approval = &domain.Approval{PlannedSubsidy: 30000}
-	a2.Acceptances = []domain.Acceptance{{Passed: true, At: time.Date(2024, 7, 31, 17, 0, 0, 0, time.UTC)}}
+	a2.Acceptances = []domain.Acceptance{{Passed: true, SubsidyYuan: 30000, At: time.Date(2024, 7, 31, 17, 0, 0, 0, time.UTC)}}
 	a2.Warnings = []domain.Warning{{Code: "x"}}
 	if err := s.Update(ctx, a, a2); err != nil {
 		t.Fatal(err)

@@ -27,8 +27,8 @@ type VillageCounts struct {
 	PlannedYuan  int64                  `bson:"planned_yuan"`  // approval's planned subsidy of approved-or-later cases
 	PaidYuan     int64                  `bson:"paid_yuan"`     // amounts paid
 	WithWarnings int64                  `bson:"with_warnings"` // cases with at least one warning
-	// AcceptedUnpaid counts cases in stage accepted by the Shanghai day of
-	// their last acceptance, for the late-payment figure.
+	// AcceptedUnpaid counts payable, unpaid cases in stage accepted by the
+	// Shanghai day of their last passed acceptance (late-payment figure).
 	AcceptedUnpaid map[domain.Date]int64 `bson:"accepted_unpaid"`
 }
 
@@ -59,10 +59,21 @@ func contribution(c domain.Case) map[string]int64 {
 	if len(c.Warnings) > 0 {
 		m["with_warnings"] = 1
 	}
-	if a := c.LastAcceptance(); c.Stage == domain.StageAccepted && a != nil {
+	if a := lastPassed(c); c.Stage == domain.StageAccepted && c.Payment == nil && a != nil && a.SubsidyYuan > 0 {
 		m["accepted_unpaid."+string(domain.DateOf(a.At))] = 1
 	}
 	return m
+}
+
+// lastPassed is the case's last passed acceptance (nil if none). Only a
+// payable one (subsidy above 0) can become a late payment.
+func lastPassed(c domain.Case) *domain.Acceptance {
+	for i := len(c.Acceptances) - 1; i >= 0; i-- {
+		if c.Acceptances[i].Passed {
+			return &c.Acceptances[i]
+		}
+	}
+	return nil
 }
 
 // count moves the counters from old's contribution to next's (either may
@@ -112,7 +123,7 @@ func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
 // upserting $inc raced by another would fail on FerretDB with a duplicate
 // key; inserting an empty document and ignoring the duplicate does not.)
 func (s *Cases) inc(ctx context.Context, id string, year int, village string, inc bson.M) error {
-	defer s.locks.lock("counts/" + id)()
+	defer locks.lock("counts/" + id)()
 	for attempt := 0; attempt < 2; attempt++ {
 		res, err := s.counts.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": inc})
 		if err != nil {
