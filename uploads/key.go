@@ -74,15 +74,26 @@ func Segment(id string) string {
 	return "x" + hex.EncodeToString(sum[:16])
 }
 
-// PhotoKey is where a case's photo is kept: cases/<case>/<photo>.<ext>.
-func PhotoKey(caseID, photoID, format string) string {
-	return "cases/" + Segment(caseID) + "/" + Segment(photoID) + "." + Ext(format)
+// PhotoKey is where a case's photo is kept:
+// cases/<case>/<photo>-<first 16 hex digits of its SHA-256>.<ext>. The
+// content in the name means an upload reusing a photo id with other bytes
+// never overwrites the evidence already filed under that id.
+func PhotoKey(caseID, photoID, sha256Hex, format string) string {
+	return photoBase(caseID, photoID, sha256Hex) + "." + Ext(format)
 }
 
 // ThumbKey is where the photo's thumbnail is kept, next to it, so a case's
 // objects share one folder (which the orphan sweep relies on).
-func ThumbKey(caseID, photoID string) string {
-	return "cases/" + Segment(caseID) + "/" + Segment(photoID) + ".thumb.jpg"
+func ThumbKey(caseID, photoID, sha256Hex string) string {
+	return photoBase(caseID, photoID, sha256Hex) + ".thumb.jpg"
+}
+
+func photoBase(caseID, photoID, sha256Hex string) string {
+	sum := Segment(strings.ToLower(sha256Hex))
+	if len(sum) > 16 {
+		sum = sum[:16]
+	}
+	return CaseDir(caseID) + "/" + Segment(photoID) + "-" + sum
 }
 
 // CaseDir is the folder of a case's objects, as SweepOrphans names it.

@@ -102,9 +102,14 @@ func runPipeline(photo []byte, n int) error {
 	peak := vmHWM("self")
 	fmt.Printf("%d uploads in %v (%.1f/s)\n", n, took.Round(time.Millisecond), float64(n)/took.Seconds())
 	fmt.Printf("peak RSS (VmHWM): %d MB (target ≤ 200 MB)\n", peak>>20)
-	for i := 0; i < n; i++ {
-		store.Delete(ctx, uploads.PhotoKey("uploadmem", "p"+strconv.Itoa(i), uploads.FormatJPEG))
-		store.Delete(ctx, uploads.ThumbKey("uploadmem", "p"+strconv.Itoa(i)))
+	objs, err := store.List(ctx, uploads.CaseDir("uploadmem")+"/")
+	if err != nil {
+		return err
+	}
+	for _, o := range objs {
+		if err := store.Delete(ctx, o.Key); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -122,10 +127,10 @@ func uploadOne(ctx context.Context, store uploads.Store, photo []byte, i int) er
 		return err
 	}
 	id := "p" + strconv.Itoa(i)
-	if err := store.Put(ctx, uploads.PhotoKey("uploadmem", id, info.Format), sp.Reader(), sp.Size, uploads.ContentType(info.Format)); err != nil {
+	if err := store.Put(ctx, uploads.PhotoKey("uploadmem", id, sp.SHA256, info.Format), sp.Reader(), sp.Size, uploads.ContentType(info.Format)); err != nil {
 		return err
 	}
-	return store.Put(ctx, uploads.ThumbKey("uploadmem", id), bytes.NewReader(info.Thumb), int64(len(info.Thumb)), "image/jpeg")
+	return store.Put(ctx, uploads.ThumbKey("uploadmem", id, sp.SHA256), bytes.NewReader(info.Thumb), int64(len(info.Thumb)), "image/jpeg")
 }
 
 // withComment streams the photo with a JPEG comment naming copy i, so
