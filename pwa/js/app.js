@@ -53,7 +53,11 @@ async function flush() {
   if (!app.user) return null;
   const run = () => app.outbox.flush();
   const r = navigator.locks ? await navigator.locks.request('anju-outbox', run) : await run();
-  if (r && r.sent > 0) window.dispatchEvent(new Event('anju:synced'));
+  if (r && r.sent > 0) {
+    window.dispatchEvent(new Event('anju:synced'));
+    // Lists show what the server now holds; forms are never redrawn under the person.
+    if (/^#\/(cases|queue|all)?$/.test(location.hash.split('?')[0] || '#/')) route();
+  }
   return r;
 }
 app.flush = flush;

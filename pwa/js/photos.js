@@ -40,7 +40,7 @@ export function photoPicker(kinds, { title = '照片', need = {} } = {}) {
       picker.dispatchEvent(new Event('photos'));
     });
     const n = need[kind];
-    return h('label', { class: 'btn ghost cam' }, '📷 ' + label(PHOTO_KINDS, kind) + (n ? `(至少${n}张)` : ''), input);
+    return h('label', { class: 'btn ghost cam' }, '拍照：' + label(PHOTO_KINDS, kind) + (n ? `(至少${n}张)` : ''), input);
   });
   const picker = h('div', { class: 'photos' }, h('div', { class: 'lbl' }, title), h('div', { class: 'row wrap' }, buttons), busy, list);
   return {

@@ -200,7 +200,7 @@ function photoGrid(c) {
       api.photoURL(p.thumb_url || p.url).then((u) => { img.src = u; }).catch(() => { img.alt = '离线，照片暂不可见'; img.classList.add('noimg'); });
       return h('figure', { class: 'thumb' + (warned.has(p.id) ? ' warned' : ''), 'data-photo': p.id },
         h('a', { href: '#', onclick: async (e) => { e.preventDefault(); try { window.open(await api.photoURL(p.url), '_blank'); } catch { toast('离线，无法打开原图'); } } }, img),
-        h('figcaption', {}, fmtTime(p.taken_at), p.lat ? ' 📍' : ' 无定位', h('br'), p.width ? `${p.width}×${p.height} ${Math.round(p.size / 1024)}KB` : ''));
+        h('figcaption', {}, fmtTime(p.taken_at), p.lat ? ' 已定位' : ' 无定位', h('br'), p.width ? `${p.width}×${p.height} ${Math.round(p.size / 1024)}KB` : ''));
     }))));
 }
 
@@ -298,7 +298,7 @@ function render(main, app, c, stale, outboxItems) {
     stale ? h('div', { class: 'note' }, '离线：显示本机保存的副本，可能不是最新') : null,
     c.return_reason ? h('div', { class: 'note bad' }, '退回原因：', c.return_reason) : null,
     c.close_reason ? h('div', { class: 'note bad' }, '结案原因：', c.close_reason) : null,
-    (c.warnings || []).length ? section('⚠ 需要注意', h('ul', { class: 'warnings' }, c.warnings.map((w) => h('li', { 'data-code': w.code }, w.message,
+    (c.warnings || []).length ? section('需要注意的预警', h('ul', { class: 'warnings' }, c.warnings.map((w) => h('li', { 'data-code': w.code }, w.message,
       w.other_case_id ? h('a', { href: '#/case/' + w.other_case_id }, ' 查看相关案件') : null)))) : null,
     pending.length ? section('本机待发送', pending.map((i) => outboxItemCard(i, app))) : null,
     section('下一步',

@@ -23,7 +23,7 @@ export function caseRow(c, pending = 0) {
     c.return_reason ? h('div', { class: 'reason' }, '退回原因：', c.return_reason) : null,
     h('div', { class: 'row between meta' },
       h('span', { class: 'next' }, c.next && c.next.hint ? '下一步：' + c.next.hint : ''),
-      h('span', {}, deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '⚠ ' + c.warnings_count) : null,
+      h('span', {}, deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '预警 ' + c.warnings_count) : null,
         pending ? h('span', { class: 'tag' }, pending + ' 项待发送') : null)));
 }
 

@@ -50,7 +50,7 @@ export function newCaseView(main, app) {
         const p = await currentPosition();
         if (p) { pos.lat = p.lat; pos.lng = p.lng; gpsNote.textContent = `${p.lat.toFixed(5)}, ${p.lng.toFixed(5)} (±${Math.round(p.accuracy)}米)`; }
         else gpsNote.textContent = '无法定位(可不填)';
-      } }, '📍 记录房屋位置'), gpsNote)),
+      } }, '记录房屋位置(GPS)'), gpsNote)),
     section('改造方式与情况',
       field('申请改造方式', h('div', {}, Object.entries(METHODS).map(([k, v]) => h('label', { class: 'check' }, h('input', { type: 'radio', name: 'method', value: k }), v))), { required: true, name: 'method' }),
       Object.entries(FLAGS).map(([k, v]) => h('label', { class: 'check' }, h('input', { type: 'checkbox', name: k }), v)),
