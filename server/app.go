@@ -88,8 +88,8 @@ func NewApp(ctx context.Context, cfg Config) (*App, error) {
 	return newApp(ctx, cfg, deps{})
 }
 
-func newApp(ctx context.Context, cfg Config, d deps) (a *App, err error) {
-	a = &App{Cfg: cfg, DB: d.DB, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
+func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
+	a := &App{Cfg: cfg, DB: d.DB, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
 	if a.Log == nil {
 		a.Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}
@@ -105,7 +105,6 @@ func newApp(ctx context.Context, cfg Config, d deps) (a *App, err error) {
 	defer func() {
 		if err != nil {
 			a.Close()
-			a = nil
 		}
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
