@@ -413,3 +413,61 @@ func TestBrowserAcceptanceWithSignaturesAndDashboard(t *testing.T) {
 		t.Logf("the accepted case is not in a risk list (fine: lists show overdue, at-risk and warned cases only)")
 	}
 }
+
+func TestBrowserConflictIsKeptAndReapplied(t *testing.T) {
+	chromiumPath(t)
+	ts := newTestServer(t)
+	village := "622923100203"
+	cadre, u := ts.user(t, domain.RoleVillageCadre, village)
+	caseID := "0b7e3d52-6f1c-4c1e-8f0a-7d2e5c4b3a21"
+	res, body := ts.do(t, "POST", "/api/cases", cadre, map[string]any{
+		"id": caseID, "program_year": 2024, "village_code": village,
+		"household": map[string]any{"head_name": "张有福", "id_number": idNumber("62292319650707003"), "phone": "",
+			"hukou_no": "HK-0707", "type": "lifted_from_poverty", "members": []any{}},
+		"house":  map[string]any{"address": "刘家峡镇样例村一社3号", "built_year": 1970, "structure": "brick_earth", "floor_area_m2": 50, "only_house": true},
+		"method": "reinforce", "flags": map[string]bool{},
+	})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("file the case: %d %s", res.StatusCode, body)
+	}
+
+	b := newBrowser(t, ts)
+	b.signIn(u.Username, testPassword)
+	b.do("open the file", chromedp.Navigate(ts.URL+"/#/case/"+caseID))
+	b.waitJS("the withdraw action", `document.querySelector('button[data-action="withdraw"]')`, 15*time.Second)
+
+	// Decided offline on version 1 …
+	b.setOffline(true)
+	b.click(`button[data-action="withdraw"]`)
+	b.fill(`form[data-action="withdraw"] [name=reason]`, "户主已投靠子女，不再申请")
+	b.click(`form[data-action="withdraw"] button[type=submit]`)
+	b.waitJS("the withdrawal queued", `window.anju.outbox.count().then((n) => n === 1)`, 10*time.Second)
+
+	// … while the file moved on at the village office.
+	req, _ := http.NewRequest("PATCH", ts.URL+"/api/cases/"+caseID, strings.NewReader(`{"method":"rebuild"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+cadre)
+	req.Header.Set("If-Match", `"1"`)
+	res, body = ts.send(t, req)
+	mustStatus(t, res, body, http.StatusOK)
+
+	b.setOffline(false)
+	eval[any](b, `window.dispatchEvent(new Event('online')), null`)
+	b.waitJS("the conflict kept for the person", `window.anju.outbox.list().then((l) => l.length === 1 && l[0].status === 'conflict' && l[0].error.code === 'stale_version')`, 30*time.Second)
+	b.do("the outbox page", chromedp.Navigate(ts.URL+"/#/outbox"))
+	b.waitJS("the conflict with its choices", `document.querySelector('[data-status="conflict"] button') && document.querySelector('[data-status="conflict"]').textContent.includes('按最新版本重新提交')`, 10*time.Second)
+	b.shot("13-conflict")
+	// Still there after another flush: never dropped.
+	eval[any](b, `window.anju.flush().then(() => null)`)
+	if n := eval[int](b, `window.anju.outbox.count()`); n != 1 {
+		t.Fatalf("conflict dropped: %d items left", n)
+	}
+	if c := ts.getCase(t, cadre, caseID); c.Stage != "applied" {
+		t.Fatalf("stale decision applied: stage %s", c.Stage)
+	}
+	b.click(`[data-status="conflict"] button.btn.small:not(.danger)`)
+	b.waitJS("re-applied on the latest version", `window.anju.outbox.count().then((n) => n === 0)`, 20*time.Second)
+	if c := ts.getCase(t, cadre, caseID); c.Stage != "withdrawn" {
+		t.Fatalf("after re-applying: stage %s, want withdrawn", c.Stage)
+	}
+}
