@@ -139,16 +139,13 @@ func compressible(ctype string) bool {
 // register serves the page at "/" and the worker at "/sw.js" from the root
 // (so its scope covers the app), both no-cache so a deploy is seen at once;
 // the other files carry an ETag and are revalidated (the worker serves
-// them from its versioned cache in between).
+// them from its versioned cache in between). Each file gets its own route,
+// so unknown paths keep the product's 404 and 405 answers.
 func (s *shell) register(e *echo.Echo) {
 	e.GET("/", func(c echo.Context) error { return s.serve(c, "/index.html") })
-	e.GET("/*", func(c echo.Context) error {
-		p := c.Request().URL.Path
-		if strings.HasPrefix(p, "/api/") || p == "/api" {
-			return echo.ErrNotFound
-		}
-		return s.serve(c, p)
-	})
+	for p := range s.files {
+		e.GET(p, func(c echo.Context) error { return s.serve(c, p) })
+	}
 }
 
 func (s *shell) serve(c echo.Context, p string) error {

@@ -116,4 +116,9 @@ func TestShellServing(t *testing.T) {
 			t.Errorf("GET %s: %s, want the API's JSON error", p, body)
 		}
 	}
+	// The app's files take no other method, and leave unknown API routes alone.
+	res, body = ts.do(t, "POST", "/api/not-a-route", "", "{}")
+	if res.StatusCode != http.StatusNotFound {
+		t.Errorf("POST /api/not-a-route: status %d, want 404 (%s)", res.StatusCode, body)
+	}
 }
