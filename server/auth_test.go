@@ -337,3 +337,22 @@ func TestPasswordResetSignsOutAndChangesPassword(t *testing.T) {
 		t.Error("stored hash does not match the new password")
 	}
 }
+
+func TestConcurrentFailuresAreAllCounted(t *testing.T) {
+	ts := newTestServer(t)
+	done := make(chan int, lockAfter)
+	for i := 0; i < lockAfter; i++ {
+		go func() {
+			res, _ := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "admin", "password": "parallel-guess"})
+			done <- res.StatusCode
+		}()
+	}
+	for i := 0; i < lockAfter; i++ {
+		if s := <-done; s != http.StatusUnauthorized {
+			t.Errorf("parallel failure answered %d", s)
+		}
+	}
+	// Ten failures at once lock the account as surely as ten in a row.
+	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "admin", "password": testAdminPassword})
+	mustStatus(t, res, body, http.StatusTooManyRequests)
+}

@@ -156,3 +156,41 @@ func TestSecurityHeadersAndRequestID(t *testing.T) {
 		t.Errorf("insane request id kept: %q", got)
 	}
 }
+
+func TestRouteCanRaiseItsBodyLimit(t *testing.T) {
+	ts := newTestServer(t)
+	e := ts.App.Handler().(*echo.Echo)
+	read := func(c echo.Context) error {
+		n, err := io.Copy(io.Discard, c.Request().Body)
+		if err != nil {
+			return err
+		}
+		return c.JSON(http.StatusOK, map[string]int64{"read": n})
+	}
+	e.POST("/test/default", read)
+	e.POST("/test/big", read, bodyLimit(4<<20))
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	post := func(path string, n int) int {
+		res, err := http.Post(srv.URL+path, "application/octet-stream", bytes.NewReader(make([]byte, n)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	for _, tc := range []struct {
+		path string
+		size int
+		want int
+	}{
+		{"/test/default", defaultBodyLimit, 200},
+		{"/test/default", defaultBodyLimit + 1, 413},
+		{"/test/big", 3 << 20, 200},
+		{"/test/big", 4<<20 + 1, 413},
+	} {
+		if got := post(tc.path, tc.size); got != tc.want {
+			t.Errorf("POST %s with %d bytes: status %d, want %d", tc.path, tc.size, got, tc.want)
+		}
+	}
+}

@@ -48,8 +48,26 @@ func run() error {
 	if err != nil {
 		return fmt.Errorf("ANJU_ADDR=%s: 无法监听该地址: %w", cfg.Addr, err)
 	}
+	app.Log.Info("started", "addr", ln.Addr().String(), "tls", cfg.TLS(), "ms", time.Since(start).Milliseconds())
+	printWelcome(app, ln.Addr())
+	if err := serve(ctx, app, ln, app.Handler()); err != nil {
+		return err
+	}
+	app.Close()
+	app.Log.Info("stopped")
+	return nil
+}
+
+// shutdownGrace is how long requests in flight may take to finish after
+// SIGTERM before the server stops anyway.
+const shutdownGrace = 30 * time.Second
+
+// serve answers on ln until ctx is done, then stops accepting and waits
+// (up to shutdownGrace) for requests in flight to finish.
+func serve(ctx context.Context, app *App, ln net.Listener, h http.Handler) error {
+	cfg := app.Cfg
 	srv := &http.Server{
-		Handler:           app.Handler(),
+		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       5 * time.Minute, // photos over a slow rural link
 		WriteTimeout:      5 * time.Minute,
@@ -64,24 +82,20 @@ func run() error {
 			serveErr <- srv.Serve(ln)
 		}
 	}()
-	app.Log.Info("started", "addr", ln.Addr().String(), "tls", cfg.TLS(), "ms", time.Since(start).Milliseconds())
-	printWelcome(app, ln.Addr())
-
 	select {
 	case err := <-serveErr:
 		if !errors.Is(err, http.ErrServerClosed) {
 			return fmt.Errorf("serve: %w", err)
 		}
+		return nil
 	case <-ctx.Done():
-		app.Log.Info("shutting down: finishing requests in flight")
-		sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := srv.Shutdown(sctx); err != nil {
-			app.Log.Warn("shutdown", "err", err.Error())
-		}
 	}
-	app.Close()
-	app.Log.Info("stopped")
+	app.Log.Info("shutting down: finishing requests in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
 	return nil
 }
 
