@@ -6,7 +6,7 @@ import { ROLES } from '../labels.js';
 
 export async function adminView(main, app) {
   clear(main, spinner());
-  const [users, areas] = await Promise.all([api.json('GET', '/api/users'), api.json('GET', '/api/areas')]);
+  const [{ data: users }, { data: areas }] = await Promise.all([api.cached('/api/users'), api.cached('/api/areas')]);
   const list = Array.isArray(users) ? users : users.items || [];
   const townships = areas.children || [];
   const villages = townships.flatMap((t) => (t.children || []).map((v) => ({ ...v, township: t.name })));
