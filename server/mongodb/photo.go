@@ -1,0 +1,71 @@
+package mongodb
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"go.mongodb.org/mongo-driver/bson"
+
+	"github.com/yongjing/anju/domain"
+)
+
+// sameWarning reports whether a and b are the same finding (the time and
+// wording may differ between the upload and a start-up reconciliation).
+func sameWarning(a, b domain.Warning) bool {
+	return a.Code == b.Code && a.PhotoID == b.PhotoID && a.OtherCaseID == b.OtherCaseID && a.OtherPhoto == b.OtherPhoto
+}
+
+// AddWarnings adds to case id those of ws it does not list yet, and
+// returns how many it added. A warning is a finding of the system (the
+// same photo filed in another household's case), not a decision: the
+// case gets no new version and no history entry. The write is a
+// compare-and-swap on version, history length and warning count under the
+// case's write lock, read again and retried when the case moved.
+func (s *Cases) AddWarnings(ctx context.Context, id string, ws []domain.Warning) (int, error) {
+	for attempt := 0; attempt < 8; attempt++ {
+		old, next, retry, err := s.addWarnings(ctx, id, ws)
+		if err != nil {
+			return 0, err
+		}
+		if !retry {
+			added := len(next.Warnings) - len(old.Warnings)
+			if added > 0 {
+				// After the case lock is released: counters take their own
+				// stripe, which may be the case's.
+				s.count(ctx, &old, &next)
+			}
+			return added, nil
+		}
+	}
+	return 0, fmt.Errorf("add warnings to case %s: %w", id, ErrChanged)
+}
+
+// addWarnings reads and writes under the case's lock, so concurrent
+// uploads in this process never race; retry is true when another process
+// wrote in between (MongoDB).
+func (s *Cases) addWarnings(ctx context.Context, id string, ws []domain.Warning) (old, next domain.Case, retry bool, err error) {
+	defer locks.lock("case/" + id)()
+	old, err = s.Get(ctx, id)
+	if err != nil {
+		return old, old, false, err
+	}
+	next = old
+	next.Warnings = slices.Clone(old.Warnings)
+	for _, w := range ws {
+		if !slices.ContainsFunc(next.Warnings, func(x domain.Warning) bool { return sameWarning(x, w) }) {
+			next.Warnings = append(next.Warnings, w)
+		}
+	}
+	if len(next.Warnings) == len(old.Warnings) {
+		return old, next, false, nil
+	}
+	d := toDoc(next, "")
+	res, err := s.cases.UpdateOne(ctx,
+		bson.M{"_id": id, "version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)},
+		bson.M{"$set": bson.M{"warnings": d.Warnings, "has_warnings": d.HasWarnings, "warnings_count": d.WarningsCount}})
+	if err != nil {
+		return old, next, false, fmt.Errorf("add warnings to case %s: %w", id, err)
+	}
+	return old, next, res.MatchedCount == 0, nil
+}
