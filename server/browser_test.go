@@ -233,8 +233,40 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	chromiumPath(t)
 	ts := newTestServer(t)
 	b := newBrowser(t, ts)
+	// First visit: what the phone downloads for the shell (page, styles, modules).
+	var fmu sync.Mutex
+	shellReq := map[network.RequestID]bool{}
+	var firstBytes float64
+	fctx, cancelF := context.WithCancel(b.ctx)
+	if err := chromedp.Listen(fctx, func(ev any) {
+		fmu.Lock()
+		defer fmu.Unlock()
+		switch e := ev.(type) {
+		case *network.EventResponseReceived:
+			if !strings.Contains(e.Response.URL, "/api/") {
+				shellReq[e.RequestID] = true
+			}
+		case *network.EventLoadingFinished:
+			if shellReq[e.RequestID] {
+				firstBytes += e.EncodedDataLength
+			}
+		}
+	}); err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	if _, err := chromedp.Call(b.ctx, network.Enable, network.EnableParams{}); err != nil {
+		t.Fatalf("network enable: %v", err)
+	}
 	b.do("open the app", chromedp.Navigate(ts.URL+"/"))
 	b.waitJS("the sign-in form", `document.querySelector('input[name=username]')`, 15*time.Second)
+	time.Sleep(300 * time.Millisecond)
+	cancelF()
+	fmu.Lock()
+	t.Logf("first visit: %d shell responses, %.1f KB over the network (headers included)", len(shellReq), firstBytes/1024)
+	if firstBytes > 110*1024 {
+		t.Errorf("first visit transferred %.1f KB for the shell; budget 100 KB of HTML, CSS and JS (+ headers)", firstBytes/1024)
+	}
+	fmu.Unlock()
 	b.shot("01-sign-in")
 
 	// A wrong password is told in Chinese, on the form.

@@ -170,7 +170,13 @@ setInterval(() => { if (navigator.onLine) flush(); }, 20000);
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
 
 if ('serviceWorker' in navigator) {
+  const hadWorker = Boolean(navigator.serviceWorker.controller);
   navigator.serviceWorker.register('/sw.js').catch(() => {});
+  // A deploy's worker takes over at once; the modules already running stay
+  // until the app is opened again.
+  navigator.serviceWorker.addEventListener('controllerchange', () => {
+    if (hadWorker) toast('安居已更新，下次打开时使用新版本');
+  });
 }
 if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
 
