@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yongjing/anju/domain"
 )
@@ -225,7 +226,8 @@ type importResult struct {
 }
 
 // importAreas adds villages from a CSV body with the header
-// code,name,parent_code (UTF-8, with or without the BOM Excel writes).
+// code,name,parent_code: UTF-8 (with or without the BOM Excel writes) or
+// GBK/GB18030, which Excel writes for plain "CSV" on Chinese Windows.
 // Each bad row is reported with its line; good rows are added; rows
 // already present count as unchanged, so the same file can be sent again.
 func (a *App) importAreas(c echo.Context) error {
@@ -242,8 +244,13 @@ func (a *App) importAreas(c echo.Context) error {
 	}
 	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
 	if !utf8.Valid(body) {
-		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_encoding",
-			Message: "文件不是UTF-8编码：请在Excel中“另存为 CSV UTF-8(逗号分隔)”后再导入"}
+		// Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK.
+		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(body)
+		if err != nil || !utf8.Valid(dec) || bytes.ContainsRune(dec, utf8.RuneError) {
+			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_encoding",
+				Message: "无法识别文件编码：请在Excel中“另存为 CSV UTF-8(逗号分隔)”后再导入"}
+		}
+		body = dec
 	}
 	r := csv.NewReader(bytes.NewReader(body))
 	r.FieldsPerRecord = -1

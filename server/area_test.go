@@ -125,13 +125,21 @@ func TestImportVillagesFromCSV(t *testing.T) {
 	}{
 		{"no header", "622923100203,示例村,622923100\n", "bad_csv"},
 		{"empty", "", "bad_csv"},
-		{"GBK from Excel", "code,name,parent_code\n622923100203,\xca\xbe\xc0\xfd,622923100\n", "bad_encoding"},
+		{"neither UTF-8 nor GBK", "code,name,parent_code\n622923100203,\xff\xfe\xff,622923100\n", "bad_encoding"},
 	} {
 		res, body = post(tc.body, admin)
 		if res.StatusCode != 400 || errorCode(body) != tc.code {
 			t.Errorf("%s: %d %s", tc.name, res.StatusCode, body)
 		}
 	}
+	// Excel's plain "CSV" on Chinese Windows is GBK: 示例 is CA BE C0 FD.
+	res, body = post("code,name,parent_code\r\n622923100203,\xca\xbe\xc0\xfd\xb4\xe5,622923100\r\n", admin)
+	mustStatus(t, res, body, http.StatusOK)
+	mustJSON(t, body, &got)
+	if got.Created != 1 || ts.App.areaName(context.Background(), "622923100203") != "示例村" {
+		t.Errorf("GBK import: %s, name %q", body, ts.App.areaName(context.Background(), "622923100203"))
+	}
+
 	officer := ts.userToken(t, domain.RoleTownshipOfficer, "622923100")
 	res, body = post(csvBody, officer)
 	mustStatus(t, res, body, http.StatusForbidden)
