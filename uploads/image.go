@@ -331,6 +331,9 @@ func newBudget(bytes int64) *budget {
 func (b *budget) acquire(ctx context.Context, bytes int64) (release func(), err error) {
 	n := int((bytes + b.unit - 1) / b.unit)
 	n = max(1, min(n, cap(b.tokens)))
+	if err := ctx.Err(); err != nil { // select picks at random among ready cases
+		return nil, err
+	}
 	select {
 	case b.queue <- struct{}{}:
 	case <-ctx.Done():

@@ -247,6 +247,25 @@ func TestPHashNearDuplicates(t *testing.T) {
 	}
 }
 
+func TestPHashOfAFlatPictureIsZero(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, base := range []uint8{0, 128, 250} {
+		img := image.NewRGBA(image.Rect(0, 0, 300, 200))
+		for i := range img.Pix {
+			img.Pix[i] = base + uint8(r.IntN(3)) // sensor noise on a covered lens
+			if i%4 == 3 {
+				img.Pix[i] = 255
+			}
+		}
+		if h := uploads.PHash(img); h != 0 {
+			t.Errorf("flat picture at grey %d: hash %016x, want 0", base, h)
+		}
+	}
+	if h := uploads.PHash(scene(1, 300, 200)); h == 0 {
+		t.Error("a real scene got no hash")
+	}
+}
+
 func TestHammingAndIndex(t *testing.T) {
 	if got := uploads.Hamming(0, math.MaxUint64); got != 64 {
 		t.Errorf("Hamming(0, ^0) = %d", got)

@@ -17,6 +17,10 @@ const NearDuplicateDistance = 3
 
 const phashSide = 32
 
+// FlatGrey is the standard deviation of grey levels (0–255) of the 32×32
+// reduction below which a picture gets no perceptual hash.
+const FlatGrey = 2.0
+
 var dctCos = func() (t [phashSide][phashSide]float64) {
 	for u := 0; u < phashSide; u++ {
 		for x := 0; x < phashSide; x++ {
@@ -33,14 +37,26 @@ var dctCos = func() (t [phashSide][phashSide]float64) {
 // (u,v) = (1,1), then row by row. Skipping the DC row and column spends no
 // bit on overall brightness. The input is the upright thumbnail, so a
 // photo and its rotated-by-EXIF copy agree.
+//
+// A picture too uniform to tell from others (a covered lens, a blank wall:
+// grey levels varying by less than FlatGrey) hashes to 0, which means "no
+// hash": every such picture would otherwise match every other.
 func PHash(img image.Image) uint64 {
 	var grey [phashSide][phashSide]float64
 	small := shrink(img, phashSide, phashSide)
+	var sum, sum2 float64
 	for y := 0; y < phashSide; y++ {
 		for x := 0; x < phashSide; x++ {
 			p := small.Pix[y*small.Stride+4*x:]
-			grey[y][x] = 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+			v := 0.299*float64(p[0]) + 0.587*float64(p[1]) + 0.114*float64(p[2])
+			grey[y][x] = v
+			sum += v
+			sum2 += v * v
 		}
+	}
+	const n = phashSide * phashSide
+	if mean := sum / n; sum2/n-mean*mean < FlatGrey*FlatGrey {
+		return 0
 	}
 	// Rows first (only the 9 lowest frequencies are needed), then columns.
 	var rows [phashSide][9]float64
