@@ -301,7 +301,7 @@ func (b *browser) drawSignature(role string) {
 	b.do("sign as "+role, steps...)
 }
 
-func TestBrowserAcceptanceWithSignaturesAndDashboard(t *testing.T) {
+func TestBrowserAcceptanceSignedOnSite(t *testing.T) {
 	chromiumPath(t)
 	ts := newTestServer(t)
 	village := "622923100202"
@@ -369,51 +369,6 @@ func TestBrowserAcceptanceWithSignaturesAndDashboard(t *testing.T) {
 		t.Errorf("signers %v", names)
 	}
 
-	// The township's dashboard shows the server's numbers.
-	township := domain.TownshipOf(village)
-	_, officer := ts.user(t, domain.RoleTownshipOfficer, township)
-	ob := newBrowser(t, ts)
-	ob.signIn(officer.Username, testPassword)
-	ob.waitJS("the dashboard", `document.querySelector('[data-k="totals.total"]') && document.querySelector('[data-list="has_warnings=1"]')`, 15*time.Second)
-	ob.shot("12-township-dashboard")
-	tok := ts.login(t, officer.Username, testPassword).AccessToken
-	res, body := ts.do(t, "GET", "/api/dashboard?program_year=2024&area="+township, tok, nil)
-	mustStatus(t, res, body, http.StatusOK)
-	var d struct {
-		DaysLeft int                        `json:"days_left"`
-		Totals   map[string]json.RawMessage `json:"totals"`
-	}
-	mustJSON(t, body, &d)
-	shown := eval[map[string]string](ob, `Object.fromEntries([...document.querySelectorAll('[data-k^="totals."]')].map((e) => [e.dataset.k.slice(7), e.textContent]))`)
-	checked := 0
-	for _, k := range []string{"total", "approved", "accepted", "paid", "overdue", "at_risk", "payment_overdue", "with_warnings"} {
-		var n int
-		if err := json.Unmarshal(d.Totals[k], &n); err != nil {
-			t.Errorf("dashboard totals.%s: %s", k, d.Totals[k])
-			continue
-		}
-		if shown[k] != fmt.Sprint(n) {
-			t.Errorf("dashboard shows %s = %q, the API says %d", k, shown[k], n)
-		}
-		checked++
-	}
-	var byStage map[string]int
-	json.Unmarshal(d.Totals["by_stage"], &byStage)
-	if byStage["accepted"] != 1 {
-		t.Errorf("API by_stage.accepted = %d, want 1", byStage["accepted"])
-	}
-	if got := eval[string](ob, `document.querySelector('[data-k="by_stage.accepted"]').textContent`); got != "1" {
-		t.Errorf("funnel shows accepted = %q, want 1", got)
-	}
-	days := eval[string](ob, `document.querySelector('[data-k="days_left"]').textContent`)
-	if want := fmt.Sprint(max(d.DaysLeft, -d.DaysLeft)); days != want {
-		t.Errorf("countdown shows %s days, the API says days_left %d", days, d.DaysLeft)
-	}
-	// Comfortable on a desktop too.
-	ob.do("a desktop screen", chromedp.EmulateViewport(1280, 800))
-	ob.do("reload", chromedp.Reload())
-	ob.waitJS("the dashboard", `document.querySelector('[data-k="totals.total"]')`, 15*time.Second)
-	ob.shot("14-township-dashboard-desktop")
 }
 
 func TestBrowserConflictIsKeptAndReapplied(t *testing.T) {
@@ -472,4 +427,83 @@ func TestBrowserConflictIsKeptAndReapplied(t *testing.T) {
 	if c := ts.getCase(t, cadre, caseID); c.Stage != "withdrawn" {
 		t.Fatalf("after re-applying: stage %s, want withdrawn", c.Stage)
 	}
+}
+
+// fileCase files a case through the API as the cadre of its village.
+func (ts *testServer) fileCase(t *testing.T, token, village, id, head, first17 string) {
+	t.Helper()
+	res, body := ts.do(t, "POST", "/api/cases", token, map[string]any{
+		"id": id, "program_year": 2024, "village_code": village,
+		"household": map[string]any{"head_name": head, "id_number": idNumber(first17), "phone": "",
+			"hukou_no": "HK-" + first17[10:], "type": "near_subsistence", "members": []any{}},
+		"house":  map[string]any{"address": "样例村", "built_year": 1972, "structure": "earth", "floor_area_m2": 48, "only_house": true},
+		"method": "rebuild", "flags": map[string]bool{},
+	})
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("file case %s: %d %s", head, res.StatusCode, body)
+	}
+}
+
+func TestBrowserDashboardShowsTheServersNumbers(t *testing.T) {
+	chromiumPath(t)
+	ts := newTestServer(t)
+	township := "622923101" // 盐锅峡镇
+	v1, v2 := township+"201", township+"202"
+	c1 := ts.userToken(t, domain.RoleVillageCadre, v1)
+	c2 := ts.userToken(t, domain.RoleVillageCadre, v2)
+	ts.fileCase(t, c1, v1, "9a0c1e52-1111-4c1e-8f0a-000000000001", "赵一", "62292319600101002")
+	ts.fileCase(t, c1, v1, "9a0c1e52-1111-4c1e-8f0a-000000000002", "钱二", "62292319610202003")
+	ts.fileCase(t, c2, v2, "9a0c1e52-1111-4c1e-8f0a-000000000003", "孙三", "62292319620303004")
+	ts.act(t, c2, "9a0c1e52-1111-4c1e-8f0a-000000000003", "withdraw", map[string]any{"reason": "户主不再申请"})
+	_, officer := ts.user(t, domain.RoleTownshipOfficer, township)
+	ob := newBrowser(t, ts)
+	ob.signIn(officer.Username, testPassword)
+	// The township's dashboard shows the server's numbers.
+	ob.waitJS("the dashboard", `document.querySelector('[data-k="totals.total"]') && document.querySelector('[data-list="has_warnings=1"]')`, 15*time.Second)
+	ob.shot("12-township-dashboard")
+	tok := ts.login(t, officer.Username, testPassword).AccessToken
+	res, body := ts.do(t, "GET", "/api/dashboard?program_year=2024&area="+township, tok, nil)
+	mustStatus(t, res, body, http.StatusOK)
+	var d struct {
+		DaysLeft int                        `json:"days_left"`
+		Totals   map[string]json.RawMessage `json:"totals"`
+	}
+	mustJSON(t, body, &d)
+	shown := eval[map[string]string](ob, `Object.fromEntries([...document.querySelectorAll('[data-k^="totals."]')].map((e) => [e.dataset.k.slice(7), e.textContent]))`)
+	checked := 0
+	for _, k := range []string{"total", "approved", "accepted", "paid", "overdue", "at_risk", "payment_overdue", "with_warnings"} {
+		var n int
+		if err := json.Unmarshal(d.Totals[k], &n); err != nil {
+			t.Errorf("dashboard totals.%s: %s", k, d.Totals[k])
+			continue
+		}
+		if shown[k] != fmt.Sprint(n) {
+			t.Errorf("dashboard shows %s = %q, the API says %d", k, shown[k], n)
+		}
+		checked++
+	}
+	var byStage map[string]int
+	json.Unmarshal(d.Totals["by_stage"], &byStage)
+	if byStage["applied"] != 2 || byStage["withdrawn"] != 1 {
+		t.Errorf("API by_stage = %v, want applied 2 and withdrawn 1", byStage)
+	}
+	for stage, n := range byStage {
+		got := eval[string](ob, `(document.querySelector('[data-k="by_stage.`+stage+`"]') || {}).textContent || ''`)
+		if got != fmt.Sprint(n) {
+			t.Errorf("funnel shows %s = %q, the API says %d", stage, got, n)
+		}
+	}
+	rows := eval[map[string]string](ob, `Object.fromEntries([...document.querySelectorAll('tr[data-row]')].map((r) => [r.dataset.row, r.querySelector('[data-k="total"]').textContent]))`)
+	if rows[v1] != "2" || rows[v2] != "1" {
+		t.Errorf("village rows show %v, want %s: 2 and %s: 1", rows, v1, v2)
+	}
+	days := eval[string](ob, `document.querySelector('[data-k="days_left"]').textContent`)
+	if want := fmt.Sprint(max(d.DaysLeft, -d.DaysLeft)); days != want {
+		t.Errorf("countdown shows %s days, the API says days_left %d", days, d.DaysLeft)
+	}
+	// Comfortable on a desktop too.
+	ob.do("a desktop screen", chromedp.EmulateViewport(1280, 800))
+	ob.do("reload", chromedp.Reload())
+	ob.waitJS("the dashboard", `document.querySelector('[data-k="totals.total"]')`, 15*time.Second)
+	ob.shot("14-township-dashboard-desktop")
 }

@@ -16,7 +16,7 @@ function funnel(row) {
   const by = row.by_stage || {};
   const max = Math.max(1, ...FUNNEL.map((s) => by[s] || 0));
   return h('div', { class: 'funnel' }, FUNNEL.filter((s) => by[s] !== undefined).map((s) => h('div', { class: 'frow', 'data-stage': s },
-    h('span', { class: 'fl' }, label(STAGES, s)),
+    h('span', { class: 'fl' }, label(STAGES, s).replace(/\(.*\)/, '')),
     h('span', { class: 'fbar' }, h('i', { style: `width:${Math.round(((by[s] || 0) / max) * 100)}%` })),
     h('b', { 'data-k': 'by_stage.' + s }, by[s] || 0))));
 }
