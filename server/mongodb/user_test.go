@@ -1,0 +1,106 @@
+package mongodb_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/yongjing/anju/domain"
+	. "github.com/yongjing/anju/server/mongodb"
+	"github.com/yongjing/anju/server/mongodb/dbtest"
+)
+
+func TestUsersStore(t *testing.T) {
+	ctx := context.Background()
+	s := NewUsers(dbtest.New(t))
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.EnsureIndexes(ctx); err != nil {
+		t.Fatalf("second EnsureIndexes (every restart): %v", err)
+	}
+	u := domain.User{ID: "u1", Username: "li.wei", Name: "李伟", Role: domain.RoleVillageCadre, AreaCode: "622923100201",
+		PasswordHash: "$2a$hash", CreatedAt: signIn0, UpdatedAt: signIn0}
+	if err := s.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	dup := u
+	dup.ID = "u2"
+	if err := s.Create(ctx, dup); domain.ErrorKind(err) != domain.KindConflict {
+		t.Errorf("same username: %v, want conflict", err)
+	}
+	got, err := s.ByUsername(ctx, "li.wei")
+	if err != nil || got.ID != "u1" || got.Role != domain.RoleVillageCadre || !got.CreatedAt.Equal(signIn0) || got.PasswordHash != "$2a$hash" {
+		t.Errorf("ByUsername = %+v, %v", got, err)
+	}
+	if _, err := s.ByID(ctx, "nobody"); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Errorf("ByID(nobody): %v, want not_found", err)
+	}
+	got.Disabled, got.Name = true, "李伟伟"
+	if err := s.Update(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ByID(ctx, "u1"); !again.Disabled || again.Name != "李伟伟" {
+		t.Errorf("after update: %+v", again)
+	}
+	if err := s.Update(ctx, domain.User{ID: "ghost"}); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Errorf("update of a missing user: %v", err)
+	}
+	_ = s.Create(ctx, domain.User{ID: "u3", Username: "zhang.san", Name: "张三", Role: domain.RoleTownshipOfficer, AreaCode: "622923101"})
+	_ = s.Create(ctx, domain.User{ID: "u4", Username: "leader", Name: "王县长", Role: domain.RoleLeader, AreaCode: "622923"})
+	for _, tc := range []struct {
+		f    UserFilter
+		want []string
+	}{
+		{UserFilter{}, []string{"leader", "li.wei", "zhang.san"}},
+		{UserFilter{Area: "622923100"}, []string{"li.wei"}},
+		{UserFilter{Role: domain.RoleLeader}, []string{"leader"}},
+		{UserFilter{Query: "ZHANG"}, []string{"zhang.san"}},
+		{UserFilter{Query: "王"}, []string{"leader"}},
+		{UserFilter{Query: ".*"}, nil}, // taken literally
+		{UserFilter{Limit: 1, Offset: 1}, []string{"li.wei"}},
+	} {
+		us, err := s.List(ctx, tc.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, u := range us {
+			names = append(names, u.Username)
+		}
+		if len(names) != len(tc.want) || (len(names) > 0 && names[0] != tc.want[0]) {
+			t.Errorf("List(%+v) = %v, want %v", tc.f, names, tc.want)
+		}
+	}
+}
+
+func TestAreasStore(t *testing.T) {
+	ctx := context.Background()
+	s := NewAreas(dbtest.New(t))
+	seed := []domain.Area{{Code: "622923", Name: "永靖县"}, {Code: "622923100", Name: "刘家峡镇", ParentCode: "622923"}}
+	for i := 0; i < 2; i++ { // every start seeds again
+		if err := s.Seed(ctx, seed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	v := domain.Area{Code: "622923100201", Name: "示例村", ParentCode: "622923100"}
+	if err := s.Insert(ctx, v); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Insert(ctx, v); domain.ErrorKind(err) != domain.KindConflict {
+		t.Errorf("second insert: %v, want conflict", err)
+	}
+	// Seeding never overwrites what is there.
+	if err := s.Seed(ctx, []domain.Area{{Code: "622923100201", Name: "改名村", ParentCode: "622923100"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := s.Get(ctx, "622923100201"); err != nil || got != v {
+		t.Errorf("Get = %+v, %v", got, err)
+	}
+	if _, err := s.Get(ctx, "622923100299"); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Errorf("Get(missing) = %v", err)
+	}
+	all, err := s.All(ctx)
+	if err != nil || len(all) != 3 || all[0].Code != "622923" || all[2].Code != "622923100201" {
+		t.Errorf("All = %+v, %v", all, err)
+	}
+}
