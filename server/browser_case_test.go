@@ -427,6 +427,56 @@ func TestBrowserConflictIsKeptAndReapplied(t *testing.T) {
 	if c := ts.getCase(t, cadre, caseID); c.Stage != "withdrawn" {
 		t.Fatalf("after re-applying: stage %s, want withdrawn", c.Stage)
 	}
+
+	// A new application for someone who already has one is refused when it
+	// reaches the server; the cadre corrects it from the outbox.
+	taken := idNumber("62292319700808005")
+	ts.fileCase(t, cadre, village, "0b7e3d52-6f1c-4c1e-8f0a-7d2e5c4b3a22", "刘桂兰", "62292319700808005")
+	dir := t.TempDir()
+	b.setOffline(true)
+	b.do("the application form", chromedp.Navigate(ts.URL+"/#/new"))
+	b.waitJS("the form", `document.querySelector('form [name=head_name]')`, 10*time.Second)
+	for sel, v := range map[string]string{"[name=head_name]": "刘桂兰", "[name=id_number]": taken, "[name=hukou_no]": "HK-0808",
+		"[name=type]": "severe_hardship", "[name=address]": "样例村四社1号", "[name=built_year]": "1980", "[name=structure]": "brick_earth", "[name=floor_area_m2]": "40"} {
+		b.fill(sel, v)
+	}
+	b.click("[name=method][value=reinforce]")
+	b.do("photos",
+		chromedp.SetUploadFiles(chromedp.CSS(`input[data-kind="hukou"]`), []string{writeJPEG(t, dir, "h.jpg", 800, 600, 41)}),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[data-kind="application"]`), []string{writeJPEG(t, dir, "a.jpg", 800, 600, 42)}),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[data-kind="house_before"]`), []string{writeJPEG(t, dir, "b.jpg", 800, 600, 43)}))
+	b.waitJS("three photos", `document.querySelectorAll('.photos figure.thumb').length === 3`, 20*time.Second)
+	b.click("form button[type=submit]")
+	b.waitJS("queued", `window.anju.outbox.count().then((n) => n === 4)`, 10*time.Second)
+	b.setOffline(false)
+	eval[any](b, `window.dispatchEvent(new Event('online')), null`)
+	b.waitJS("the duplicate kept as a conflict", `window.anju.outbox.list().then((l) => l[0] && l[0].status === 'conflict' && l[0].error.code === 'duplicate_application')`, 30*time.Second)
+	b.do("the outbox page", chromedp.Navigate(ts.URL+"/#/outbox"))
+	b.waitJS("the correction offered", `document.querySelector('[data-status="conflict"] a[href^="#/new?fix="]')`, 10*time.Second)
+	b.shot("15-duplicate-application")
+	b.click(`[data-status="conflict"] a[href^="#/new?fix="]`)
+	b.waitJS("the kept application in the form", `document.querySelector('form [name=head_name]')?.value === '刘桂兰'`, 10*time.Second)
+	fixed := idNumber("62292319720909006")
+	b.fill("[name=id_number]", fixed)
+	b.click("form button[type=submit]")
+	b.waitJS("the corrected application sent", `window.anju.outbox.list().then((l) => !l.some((i) => i.kind === 'create_case'))`, 30*time.Second)
+	found := false
+	for _, c := range ts.listCases(t, cadre, "village="+village) {
+		var full struct {
+			Household struct {
+				HeadName string `json:"head_name"`
+				IDNumber string `json:"id_number"`
+			} `json:"household"`
+		}
+		_, body := ts.do(t, "GET", "/api/cases/"+c.ID, cadre, nil)
+		mustJSON(t, body, &full)
+		if full.Household.HeadName == "刘桂兰" && strings.HasSuffix(full.Household.IDNumber, fixed[14:]) && c.ID != "0b7e3d52-6f1c-4c1e-8f0a-7d2e5c4b3a22" {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the corrected application did not reach the server")
+	}
 }
 
 // fileCase files a case through the API as the cadre of its village.

@@ -48,10 +48,12 @@ app.outbox = new Outbox({
   },
 });
 
-// flush sends what is due, one tab at a time where Web Locks exist.
-async function flush() {
+// flush sends what is due, one tab at a time where Web Locks exist; now
+// also sends what waits out a backoff (the app just opened, or the phone
+// says the connection is back).
+async function flush(now = false) {
   if (!app.user) return null;
-  const run = () => app.outbox.flush();
+  const run = () => (now ? app.outbox.retryNow() : app.outbox.flush());
   const r = navigator.locks ? await navigator.locks.request('anju-outbox', run) : await run();
   if (r && r.sent > 0) {
     window.dispatchEvent(new Event('anju:synced'));
@@ -154,7 +156,7 @@ async function start() {
   loadProgram().then(() => kv.set('program', app.program).catch(() => {}));
   if (!location.hash || location.hash === '#/login') location.hash = home(app.user.role);
   else route();
-  flush();
+  flush(true);
   // Refresh the person's name and area quietly when online.
   api.json('GET', '/api/me').then((me) => {
     const t = api.tokens();
@@ -163,7 +165,7 @@ async function start() {
 }
 
 window.addEventListener('hashchange', route);
-window.addEventListener('online', () => { setOnline(); flush(); });
+window.addEventListener('online', () => { setOnline(); flush(true); });
 window.addEventListener('offline', setOnline);
 window.addEventListener('anju:signedout', () => { toast('登录已过期，请重新登录（未发送的内容仍保留）', 'bad'); app.user = null; route(); });
 setInterval(() => { if (navigator.onLine) flush(); }, 20000);

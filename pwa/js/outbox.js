@@ -49,10 +49,13 @@ export class Outbox {
     this.running = null;
   }
 
-  // list returns the unsent items in the order they will be sent.
+  // list returns the unsent items in the order they will be sent: new
+  // cases first (a case re-sent after a correction still goes before its
+  // photos), then photos and actions in the order they were made.
   async list() {
     const items = await this.store.getAll();
-    return items.sort((a, b) => a.seq - b.seq);
+    const rank = (it) => (it.kind === CREATE ? 0 : 1);
+    return items.sort((a, b) => rank(a) - rank(b) || a.seq - b.seq);
   }
 
   // count is the number of unsent items, shown on every screen.

@@ -251,3 +251,20 @@ test('uuid is a v4 UUID, also without crypto.randomUUID', () => {
     globalThis.crypto.randomUUID = saved;
   }
 });
+
+test('a new case corrected after a refusal still goes before the photos that waited for it', async () => {
+  const { server, ob } = setup();
+  const a = uuid();
+  await ob.add(CREATE, a, { body: { id: a, head: 'typo' } });
+  await ob.add(PHOTO, a, { id: 'p1', kind: 'hukou' });
+  await ob.add(PHOTO, a, { id: 'p2', kind: 'house_before' });
+  server.script.push({ status: 409, body: { error: { code: 'duplicate_application', message: '该身份证号已有申请' } } });
+  await ob.flush();
+  const [create] = await ob.list();
+  assert.equal(create.status, CONFLICT);
+  await ob.reapply(create.id, { head: 'fixed' }); // moved to the end of the queue
+  const r = await ob.flush();
+  assert.equal(r.sent, 3);
+  assert.deepEqual(server.calls.slice(1).map((c) => c.split(':')[0]), [CREATE, PHOTO, PHOTO]);
+  assert.equal(server.photos.size, 2);
+});

@@ -12,8 +12,11 @@ import { currentPosition } from '../image.js';
 
 const NEED = { hukou: 1, application: 1, house_before: 1 };
 
-export function newCaseView(main, app) {
-  const year = app.program.year;
+export async function newCaseView(main, app) {
+  // #/new?fix=<outbox item>: correct an application the server refused.
+  const fixId = new URLSearchParams(location.hash.split('?')[1] || '').get('fix');
+  const fixing = fixId ? (await app.outbox.list()).find((i) => i.id === fixId && i.kind === CREATE) : null;
+  const year = fixing ? fixing.payload.body.program_year : app.program.year;
   const inp = (name, attrs = {}) => h('input', { name, ...attrs });
   const members = h('div', { class: 'members' });
   const addMember = () => {
@@ -159,6 +162,7 @@ export function newCaseView(main, app) {
     const { b, errs } = check(true);
     const missing = Object.entries(NEED).filter(([k, n]) => picker.count(k) < n).map(([k]) => k);
     const formErr = form.querySelector('#formerr');
+    if (fixing) missing.length = 0; // its photos wait in the outbox already
     if (Object.keys(errs).length || missing.length) {
       formErr.textContent = Object.keys(errs).length ? '请先改正标红的项目' : '还缺照片：' + missing.map((k) => ({ hukou: '户口簿', application: '书面申请', house_before: '房屋' }[k])).join('、');
       const bad = form.querySelector('.bad');
@@ -166,19 +170,46 @@ export function newCaseView(main, app) {
       return;
     }
     if (picker.busy()) { formErr.textContent = '照片还在处理，请稍候'; return; }
-    const id = uuid();
+    const id = fixing ? fixing.case_id : uuid();
     b.id = id;
+    b.village_code = fixing ? fixing.payload.body.village_code : b.village_code;
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
-    await app.outbox.add(CREATE, id, { body: b });
+    if (fixing) await app.outbox.reapply(fixing.id, b);
+    else await app.outbox.add(CREATE, id, { body: b });
     await queuePhotos(app.outbox, id, picker.photos());
     toast(navigator.onLine ? '已保存，正在上传…' : '已保存在本机，来信号后自动上传', 'ok');
     app.go('#/case/' + id);
     app.flush();
   });
 
-  clear(main, h('h2', { class: 'pad' }, '新申请 · ', app.user.area_name || ''), form);
-  addMember();
-  check(false);
+  clear(main, h('h2', { class: 'pad' }, fixing ? '修改申请' : '新申请', ' · ', app.user.area_name || ''),
+    fixing && fixing.error ? h('div', { class: 'note bad' }, '服务器退回：', fixing.error.message, fixing.error.fields ? '：' + Object.values(fixing.error.fields).join('；') : '') : null,
+    form);
+  if (fixing) prefill(form, members, addMember, pos, fixing.payload.body);
+  else addMember();
+  check(fixing ? true : false);
   liveAssess();
+}
+
+// prefill puts a kept application back into the form.
+function prefill(form, members, addMember, pos, b) {
+  const set = (n, v) => { const el = form.elements[n]; if (el && v !== undefined && v !== null) { el.value = v; el.dataset.touched = '1'; } };
+  set('head_name', b.household.head_name); set('id_number', b.household.id_number); set('phone', b.household.phone);
+  set('hukou_no', b.household.hukou_no); set('type', b.household.type);
+  set('address', b.house.address); set('built_year', b.house.built_year || ''); set('structure', b.house.structure);
+  set('floor_area_m2', b.house.floor_area_m2 || ''); set('reapplication_reason', b.reapplication_reason);
+  form.elements.only_house.checked = Boolean(b.house.only_house);
+  pos.lat = b.house.lat; pos.lng = b.house.lng;
+  for (const [k, v] of Object.entries(b.flags || {})) if (form.elements[k]) form.elements[k].checked = Boolean(v);
+  const m = form.querySelector(`[name=method][value="${b.method}"]`);
+  if (m) m.checked = true;
+  for (const mem of b.household.members || []) {
+    addMember();
+    const row = members.lastElementChild;
+    row.querySelector('[name=m_name]').value = mem.name;
+    row.querySelector('[name=m_id]').value = mem.id_number;
+    row.querySelector('[name=m_rel]').value = mem.relation;
+  }
+  if (!(b.household.members || []).length) addMember();
 }

@@ -21,6 +21,7 @@ export function outboxItemCard(item, app) {
   const buttons = [];
   if (app && (item.status === CONFLICT || item.status === FAILED)) {
     if (item.kind !== CREATE) buttons.push(h('a', { class: 'btn small ghost', href: '#/case/' + encodeURIComponent(item.case_id) }, '查看最新'));
+    else buttons.push(h('a', { class: 'btn small', href: '#/new?fix=' + encodeURIComponent(item.id) }, '修改申请'));
     if (item.kind === 'action') {
       buttons.push(h('button', { class: 'btn small', onclick: async () => {
         try {
