@@ -10,6 +10,7 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"strings"
@@ -108,7 +109,10 @@ func (ts *testServer) uploadPhoto(t *testing.T, token, caseID, kind string, jpg 
 	mw.WriteField("taken_at", ts.now().UTC().Format(time.RFC3339))
 	mw.WriteField("lat", "35.93")
 	mw.WriteField("lng", "103.32")
-	fw, _ := mw.CreateFormFile("file", kind+".jpg")
+	hdr := textproto.MIMEHeader{}
+	hdr.Set("Content-Disposition", `form-data; name="file"; filename="`+kind+`.jpg"`)
+	hdr.Set("Content-Type", "image/jpeg")
+	fw, _ := mw.CreatePart(hdr)
 	fw.Write(jpg)
 	mw.Close()
 	req, _ := http.NewRequest("POST", ts.URL+"/api/cases/"+caseID+"/photos", &buf)
@@ -150,11 +154,14 @@ func smallJPEG(t *testing.T, seed uint64) []byte {
 func caseAwaitingAcceptance(t *testing.T, ts *testServer, village string) (caseID string) {
 	t.Helper()
 	township := domain.TownshipOf(village)
-	cadre := ts.userToken(t, domain.RoleVillageCadre, village)
-	officer := ts.userToken(t, domain.RoleTownshipOfficer, township)
-	civil := ts.userToken(t, domain.RoleCivilAffairs, domain.CountyCode)
-	inspector := ts.userToken(t, domain.RoleCountyInspector, domain.CountyCode)
-	approver := ts.userToken(t, domain.RoleCountyApprover, domain.CountyCode)
+	// Tokens are taken fresh at each step: the clock jumps over the publicity periods.
+	users := map[domain.Role]userResponse{}
+	for role, area := range map[domain.Role]string{domain.RoleVillageCadre: village, domain.RoleTownshipOfficer: township,
+		domain.RoleCivilAffairs: domain.CountyCode, domain.RoleCountyInspector: domain.CountyCode, domain.RoleCountyApprover: domain.CountyCode} {
+		_, users[role] = ts.user(t, role, area)
+	}
+	as := func(role domain.Role) string { return ts.login(t, users[role].Username, testPassword).AccessToken }
+	cadre := as(domain.RoleVillageCadre)
 	caseID = "5d1c1f3e-8a4b-4c55-9d7e-2b1a0c9e7f11"
 	res, body := ts.do(t, "POST", "/api/cases", cadre, map[string]any{
 		"id": caseID, "program_year": 2024, "village_code": village,
@@ -174,15 +181,18 @@ func caseAwaitingAcceptance(t *testing.T, ts *testServer, village string) (caseI
 	ts.act(t, cadre, caseID, "village_review", map[string]any{"result": "pass", "meeting_date": today, "publicity_start": today})
 	ts.uploadPhoto(t, cadre, caseID, "notice_village", smallJPEG(t, 20))
 	ts.Advance(8 * 24 * time.Hour)
-	ts.act(t, cadre, caseID, "close_village_publicity", nil)
+	ts.act(t, as(domain.RoleVillageCadre), caseID, "close_village_publicity", nil)
 	today = string(domain.DateOf(ts.now()))
+	officer := as(domain.RoleTownshipOfficer)
 	ts.act(t, officer, caseID, "township_review", map[string]any{"result": "pass", "publicity_start": today})
 	ts.uploadPhoto(t, officer, caseID, "notice_township", smallJPEG(t, 21))
 	ts.Advance(8 * 24 * time.Hour)
+	officer = as(domain.RoleTownshipOfficer)
 	ts.act(t, officer, caseID, "close_township_publicity", nil)
-	ts.act(t, civil, caseID, "verify_household", map[string]any{"result": "pass", "certificate_ref": "永民低保〔2024〕0301"})
-	ts.act(t, inspector, caseID, "appraise", map[string]any{"grade": "D", "structure": "earth", "built_year": 1976, "notes": "墙体开裂，整幢危房"})
-	ts.act(t, approver, caseID, "approve", map[string]any{"method": "rebuild"})
+	ts.act(t, as(domain.RoleCivilAffairs), caseID, "verify_household", map[string]any{"result": "pass", "certificate_ref": "永民低保〔2024〕0301"})
+	ts.act(t, as(domain.RoleCountyInspector), caseID, "appraise", map[string]any{"grade": "D", "structure": "earth", "built_year": 1976, "notes": "墙体开裂，整幢危房"})
+	ts.act(t, as(domain.RoleCountyApprover), caseID, "approve", map[string]any{"method": "rebuild"})
+	cadre = as(domain.RoleVillageCadre)
 	ts.uploadPhoto(t, cadre, caseID, "agreement", smallJPEG(t, 22))
 	today = string(domain.DateOf(ts.now()))
 	ts.act(t, officer, caseID, "start_construction", map[string]any{"builder_name": "永靖县建安工程队", "builder_cert_no": "甘建工匠2024-117",
@@ -305,8 +315,8 @@ func TestBrowserAcceptanceSignedOnSite(t *testing.T) {
 	chromiumPath(t)
 	ts := newTestServer(t)
 	village := "622923100202"
-	caseID := caseAwaitingAcceptance(t, ts, village)
 	_, insp := ts.user(t, domain.RoleCountyInspector, domain.CountyCode)
+	caseID := caseAwaitingAcceptance(t, ts, village)
 
 	b := newBrowser(t, ts)
 	b.signIn(insp.Username, testPassword)
