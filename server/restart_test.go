@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
@@ -41,7 +42,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 	}
 	password := m[1]
 	admin := ts.login(t, "admin", password)
-	ts.admin = admin.AccessToken
+	ts.admin, ts.adminAt = admin.AccessToken, time.Now()
 	ts.village(t, "622923105201", "示例村")
 	_, u := ts.user(t, domain.RoleVillageCadre, "622923105201")
 	stop()

@@ -34,7 +34,8 @@ type testServer struct {
 
 	clock    atomic.Pointer[time.Time] // nil: real time
 	mu       sync.Mutex
-	admin    string // cached admin access token
+	admin    string    // cached admin access token …
+	adminAt  time.Time // … issued at this server time
 	nextUser int
 }
 
@@ -194,18 +195,20 @@ func (ts *testServer) login(t *testing.T, username, password string) tokenRespon
 	return tr
 }
 
-// adminToken is an access token of `admin` (cached per server).
+// adminToken is an access token of `admin`, cached per server and renewed
+// when the server's clock has travelled out of its validity.
 func (ts *testServer) adminToken(t *testing.T) string {
 	t.Helper()
+	now := ts.now()
 	ts.mu.Lock()
-	tok := ts.admin
+	tok, at := ts.admin, ts.adminAt
 	ts.mu.Unlock()
-	if tok != "" {
+	if tok != "" && !now.Before(at) && now.Before(at.Add(accessTTL-time.Minute)) {
 		return tok
 	}
 	tok = ts.login(t, "admin", testAdminPassword).AccessToken
 	ts.mu.Lock()
-	ts.admin = tok
+	ts.admin, ts.adminAt = tok, now
 	ts.mu.Unlock()
 	return tok
 }
