@@ -27,6 +27,7 @@ import (
 // from the cases (Reconcile, and reservations are taken over when found
 // stale), so a crash between steps leaves nothing that needs a hand.
 type Cases struct {
+	db     *mongo.Database
 	cases  *mongo.Collection
 	keys   *mongo.Collection
 	counts *mongo.Collection
@@ -37,6 +38,7 @@ type Cases struct {
 // NewCases returns the case store on db.
 func NewCases(db *mongo.Database) *Cases {
 	return &Cases{
+		db:     db,
 		cases:  db.Collection("cases"),
 		keys:   db.Collection("case_keys"),
 		counts: db.Collection("case_counts"),
@@ -170,22 +172,31 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 		s.release(ctx, old.ID, mine)
 		return err
 	}
+	expect := bson.M{"version": old.Version, "history_len": len(old.History)}
 	unlock := locks.lock("case/" + old.ID)
-	res, err := s.cases.UpdateOne(ctx, bson.M{"_id": old.ID, "version": old.Version, "history_len": len(old.History)},
-		bson.M{"$set": set})
-	unlock()
-	if err == nil && res.MatchedCount == 0 {
-		s.release(ctx, old.ID, mine)
-		return s.stale(ctx, old)
+	cur, err := s.head(ctx, old.ID)
+	if err == nil && (cur.Version != old.Version || cur.HistoryLen != len(old.History)) {
+		err = staleAnswer(old, cur)
 	}
+	var res *mongo.UpdateResult
+	if err == nil {
+		res, err = s.cases.UpdateOne(ctx, cas(ctx, s.db, old.ID, expect), bson.M{"$set": set})
+		if err == nil && res.MatchedCount == 0 { // MongoDB: changed since head
+			if cur, err = s.head(ctx, old.ID); err == nil {
+				err = staleAnswer(old, cur)
+			}
+		}
+	}
+	unlock()
 	if err != nil {
 		s.release(ctx, old.ID, mine)
-		return fmt.Errorf("update case %s: %w", old.ID, err)
+		if isNotFound(err) {
+			return errCaseNotFound()
+		}
+		return err
 	}
-	if gone := minus(before, after); len(gone) > 0 {
-		// Left behind on failure, they are taken over as stale by the next filing.
-		_, _ = s.keys.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": gone}, "case_id": old.ID})
-	}
+	// Left behind on failure, they are taken over as stale by the next filing.
+	s.drop(ctx, old.ID, minus(before, after))
 	s.count(ctx, &old, &next)
 	return nil
 }
@@ -211,19 +222,25 @@ func setOf(d caseDoc) (bson.M, error) {
 // decided in between, so the caller reads the case again and retries.
 var ErrChanged = errors.New("case changed since it was read; read it again")
 
-// stale builds the answer for a write on an outdated read of old.
-func (s *Cases) stale(ctx context.Context, old domain.Case) error {
-	var cur struct {
-		Version    int `bson:"version"`
-		HistoryLen int `bson:"history_len"`
+// caseHead is what a compare-and-swap of a case looks at.
+type caseHead struct {
+	Version    int `bson:"version"`
+	HistoryLen int `bson:"history_len"`
+}
+
+// head reads the version and history length of case id.
+func (s *Cases) head(ctx context.Context, id string) (caseHead, error) {
+	var h caseHead
+	err := s.cases.FindOne(ctx, bson.M{"_id": id},
+		options.FindOne().SetProjection(bson.M{"version": 1, "history_len": 1})).Decode(&h)
+	if err != nil && !isNotFound(err) {
+		return h, fmt.Errorf("read version of case %s: %w", id, err)
 	}
-	err := s.cases.FindOne(ctx, bson.M{"_id": old.ID}).Decode(&cur)
-	if isNotFound(err) {
-		return errCaseNotFound()
-	}
-	if err != nil {
-		return fmt.Errorf("get version of case %s: %w", old.ID, err)
-	}
+	return h, err
+}
+
+// staleAnswer is the answer to a write on old when the case is at cur.
+func staleAnswer(old domain.Case, cur caseHead) error {
 	if cur.Version == old.Version {
 		return ErrChanged
 	}

@@ -136,15 +136,9 @@ func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err err
 		case contains(keysOf(owner), k):
 			return false, duplicateOf(owner, k)
 		}
-		unlock := locks.lock("key/" + k)
-		res, err := s.keys.UpdateOne(ctx, bson.M{"_id": k, "case_id": held.CaseID},
-			bson.M{"$set": bson.M{"case_id": caseID, "at": now}})
-		unlock()
-		if err != nil {
-			return false, fmt.Errorf("take over identity reservation: %w", err)
-		}
-		if res.MatchedCount == 1 {
-			return true, nil
+		took, err := s.takeOver(ctx, k, held.CaseID, caseID, now)
+		if err != nil || took {
+			return took, err
 		}
 	}
 	return false, fmt.Errorf("reserve identity for case %s: too much contention", caseID)
@@ -180,8 +174,38 @@ func (s *Cases) release(ctx context.Context, caseID string, mine []string) {
 	} else if domain.ErrorKind(err) != domain.KindNotFound {
 		return
 	}
-	if len(mine) == 0 {
-		return
+	s.drop(ctx, caseID, mine)
+}
+
+// takeOver moves reservation k from case from to case to, if from still
+// holds it.
+func (s *Cases) takeOver(ctx context.Context, k, from, to string, now time.Time) (bool, error) {
+	defer locks.lock("key/" + k)()
+	var held keyDoc
+	err := s.keys.FindOne(ctx, bson.M{"_id": k}).Decode(&held)
+	if isNotFound(err) || (err == nil && held.CaseID != from) {
+		return false, nil
 	}
-	_, _ = s.keys.DeleteMany(ctx, bson.M{"_id": bson.M{"$in": mine}, "case_id": caseID})
+	if err != nil {
+		return false, fmt.Errorf("read identity reservation: %w", err)
+	}
+	res, err := s.keys.UpdateOne(ctx, cas(ctx, s.db, k, bson.M{"case_id": from}),
+		bson.M{"$set": bson.M{"case_id": to, "at": now}})
+	if err != nil {
+		return false, fmt.Errorf("take over identity reservation: %w", err)
+	}
+	return res.MatchedCount == 1, nil
+}
+
+// drop deletes the reservations keys that caseID holds, one by one (an
+// _id-only lookup each, see cas).
+func (s *Cases) drop(ctx context.Context, caseID string, keys []string) {
+	for _, k := range keys {
+		unlock := locks.lock("key/" + k)
+		var held keyDoc
+		if err := s.keys.FindOne(ctx, bson.M{"_id": k}).Decode(&held); err == nil && held.CaseID == caseID {
+			_, _ = s.keys.DeleteOne(ctx, cas(ctx, s.db, k, bson.M{"case_id": caseID}))
+		}
+		unlock()
+	}
 }
