@@ -218,11 +218,11 @@ func (a *App) logout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-// me answers the signed-in user.
+// me answers the signed-in user (as read by authenticate).
 func (a *App) me(c echo.Context) error {
-	u, err := a.users.ByID(c.Request().Context(), actorOf(c).UserID)
-	if err != nil {
-		return err
+	u, ok := c.Get(ctxUser).(domain.User)
+	if !ok {
+		return errNotSignedIn
 	}
 	return c.JSON(http.StatusOK, a.toUserResponse(c.Request().Context(), u))
 }
@@ -309,6 +309,7 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return errDisabled
 		}
 		c.Set(ctxActor, u.Actor())
+		c.Set(ctxUser, u)
 		return next(c)
 	}
 }

@@ -22,6 +22,7 @@ const (
 	ctxLogger  = "anju.log"
 	ctxRawBody = "anju.rawbody"
 	ctxActor   = "anju.actor"
+	ctxUser    = "anju.user"
 )
 
 // requestID gives every request an id (the caller's X-Request-ID when it
