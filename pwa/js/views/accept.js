@@ -30,7 +30,7 @@ export function acceptForm(c, app, done) {
   const btn = h('button', { class: 'btn primary block', type: 'submit' }, '提交验收结果');
   const form = h('form', { class: 'stack actionform', 'data-action': 'accept', novalidate: true },
     h('div', { class: 'note' }, '改造方式：', label(METHODS, method)),
-    section('检查项目', checklist),
+    h('div', { class: 'checklist' }, h('div', { class: 'lbl' }, '检查项目'), checklist),
     field('实测建筑面积(㎡)', area, { required: true, name: 'measured_area_m2' }), rule,
     field('层数', storeys, { name: 'storeys' }),
     field('验收结论', resultCtl, { required: true, name: 'result' }),
