@@ -3,7 +3,8 @@
 // about 9 MB (a 12-megapixel JPEG at high quality), then it prints the
 // peak resident set size (VmHWM), whose target is ≤ 200 MB.
 //
-//	go run ./scripts/uploadmem
+//	go run ./scripts/uploadmem         # the photo pipeline in this process
+//	go run ./scripts/uploadmem -http   # a real server built from ./server, over HTTP
 //
 // The pipeline mode runs exactly what POST /api/cases/{id}/photos runs per
 // upload (spool to a temp file while hashing, inspect, store photo and
@@ -35,11 +36,16 @@ import (
 func main() {
 	n := flag.Int("n", 32, "concurrent uploads")
 	mb := flag.Float64("mb", 9, "approximate photo size in MB")
+	useHTTP := flag.Bool("http", false, "upload over HTTP to a server built from ./server (or to ANJU_URL)")
 	flag.Parse()
 
 	photo := makePhoto(*mb)
 	fmt.Printf("photo: %.1f MB JPEG, %d concurrent uploads\n", float64(len(photo))/(1<<20), *n)
-	if err := runPipeline(photo, *n); err != nil {
+	run := runPipeline
+	if *useHTTP {
+		run = runHTTP
+	}
+	if err := run(photo, *n); err != nil {
 		fmt.Fprintln(os.Stderr, "uploadmem:", err)
 		os.Exit(1)
 	}
