@@ -292,6 +292,20 @@ func TestBrowserCadreFilesOfflineThenSyncs(t *testing.T) {
 	b.do("open the synced case", chromedp.Navigate(ts.URL+"/#/case/"+c.ID))
 	b.waitJS("the synced file", `document.querySelector('[data-stage="applied"]') && document.querySelectorAll('figure.thumb[data-photo]').length === 3`, 15*time.Second)
 	b.shot("07-case-synced")
+
+	// 村委评议 passes, with the notice posted for 公示 and its photo.
+	b.click(`button[data-action="village_review"]`)
+	b.waitJS("the review form", `document.querySelector('form[data-action="village_review"]')`, 5*time.Second)
+	b.click(`form[data-action="village_review"] [name=result][value=pass]`)
+	b.do("the notice photo", chromedp.SetUploadFiles(chromedp.CSS(`form[data-action="village_review"] input[data-kind="notice_village"]`), []string{writeJPEG(t, dir, "notice.jpg", 1200, 1600, 4)}))
+	b.waitJS("the notice photo shrunk", `document.querySelectorAll('form[data-action="village_review"] figure.thumb').length === 1`, 20*time.Second)
+	b.shot("07b-village-review")
+	b.click(`form[data-action="village_review"] button[type=submit]`)
+	b.waitJS("in village publicity", `document.querySelector('[data-stage="village_publicity"]')`, 20*time.Second)
+	c = ts.getCase(t, cadre, c.ID)
+	if c.Stage != "village_publicity" || len(c.Photos) != 4 {
+		t.Errorf("after the review: stage %s with %d photos, want village_publicity with 4", c.Stage, len(c.Photos))
+	}
 }
 
 // drawSignature strokes a signature on the pad with mouse input.

@@ -278,6 +278,15 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	b.signIn("admin", testAdminPassword)
 	b.waitJS("the admin page", `document.querySelector('main section.card')`, 10*time.Second)
 
+	// Signed in once per device: an expired access token is refreshed quietly.
+	before := eval[string](b, `JSON.parse(localStorage.getItem('anju.tokens')).access_token`)
+	ts.Advance(accessTTL + time.Minute)
+	b.do("reopen the app later", chromedp.Reload())
+	b.waitJS("the users list after a quiet refresh", `document.querySelector('main table.grid tbody tr') && !document.querySelector('input[name=password]:not([autocomplete=new-password])')`, 15*time.Second)
+	if after := eval[string](b, `JSON.parse(localStorage.getItem('anju.tokens')).access_token`); after == before {
+		t.Errorf("the access token was not refreshed")
+	}
+
 	// Offline, a reload is served by the worker: no byte from the network.
 	b.setOffline(true)
 	var mu sync.Mutex
