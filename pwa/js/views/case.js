@@ -307,7 +307,7 @@ function render(main, app, c, stale, outboxItems) {
         c.deadline.overdue ? h('span', { class: 'tag bad' }, '超期') : null, c.deadline.at_risk ? h('span', { class: 'tag warn' }, '有延期风险') : null,
         c.deadline.payment_overdue ? h('span', { class: 'tag bad' }, '拨付超期') : null) : null,
       h('div', { class: 'row wrap actions' },
-        actions.map((x) => h('button', { class: 'btn primary', 'data-action': x, onclick: () => open(x) }, label(ACTIONS, x))),
+        actions.map((x) => h('button', { class: 'btn ' + (['withdraw', 'county_return'].includes(x) ? 'danger' : 'primary'), 'data-action': x, onclick: () => open(x) }, label(ACTIONS, x))),
         canPhoto ? h('button', { class: 'btn ghost', onclick: addPhotos }, '补充照片') : null)),
     formBox,
     section('政策测算',
