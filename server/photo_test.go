@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/textproto"
 	"os"
 	"path/filepath"
@@ -24,7 +25,9 @@ import (
 	"time"
 
 	"github.com/yongjing/anju/domain"
+	"github.com/yongjing/anju/server/mongodb/dbtest"
 	"github.com/yongjing/anju/uploads"
+	"github.com/yongjing/anju/uploads/storetest"
 )
 
 // testScene draws a stand-in for a phone photo: sky, ground, a few blocks
@@ -173,8 +176,35 @@ func caseWarningsOf(t *testing.T, ts *testServer, token, caseID string) []warnin
 	return c.Warnings
 }
 
-func TestPhotoUploadStoreAndServe(t *testing.T) {
-	ts := newTestServer(t)
+// onEachStore runs test against a server keeping photos on the disk and
+// one keeping them on the S3 test server (versitygw in scripts/test).
+func onEachStore(t *testing.T, test func(t *testing.T, ts *testServer)) {
+	t.Run("disk", func(t *testing.T) { test(t, newTestServer(t)) })
+	t.Run("s3", func(t *testing.T) { test(t, newTestServerOn(t, storetest.NewS3(t))) })
+}
+
+// newTestServerOn is newTestServer with the photos in store.
+func newTestServerOn(t *testing.T, store uploads.Store) *testServer {
+	t.Helper()
+	ts := &testServer{}
+	app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{
+		DB: dbtest.New(t), Store: store, Log: testLogger(t), Out: io.Discard, Now: ts.now,
+	})
+	if err != nil {
+		t.Fatalf("new app: %v", err)
+	}
+	ts.App = app
+	ts.Server = httptest.NewServer(app.Handler())
+	t.Cleanup(func() {
+		ts.Server.Close()
+		app.Close()
+	})
+	return ts
+}
+
+func TestPhotoUploadStoreAndServe(t *testing.T) { onEachStore(t, testPhotoUploadStoreAndServe) }
+
+func testPhotoUploadStoreAndServe(t *testing.T, ts *testServer) {
 	cadre := ts.userToken(t, domain.RoleVillageCadre, vilA)
 	caseID := "7a1b2c3d-0000-4000-8000-000000000001"
 	fileCase(t, ts, cadre, caseID, vilA, 1)
@@ -551,7 +581,10 @@ func TestConcurrentUploadsAreAllFiled(t *testing.T) {
 // must not refer to the objects, and the sweep must remove them once they
 // are an hour old, and nothing else.
 func TestCrashBetweenStoreAndCaseIsSwept(t *testing.T) {
-	ts := newTestServer(t)
+	onEachStore(t, testCrashBetweenStoreAndCaseIsSwept)
+}
+
+func testCrashBetweenStoreAndCaseIsSwept(t *testing.T, ts *testServer) {
 	cadre, cu := ts.user(t, domain.RoleVillageCadre, vilA)
 	caseID := "7a1b2c3d-0000-4000-8000-000000000006"
 	fileCase(t, ts, cadre, caseID, vilA, 6)
