@@ -199,9 +199,17 @@ function photoGrid(c) {
       const img = h('img', { alt: label(PHOTO_KINDS, kind), loading: 'lazy' });
       api.photoURL(p.thumb_url || p.url).then((u) => { img.src = u; }).catch(() => { img.alt = '离线，照片暂不可见'; img.classList.add('noimg'); });
       return h('figure', { class: 'thumb' + (warned.has(p.id) ? ' warned' : ''), 'data-photo': p.id },
-        h('a', { href: '#', onclick: async (e) => { e.preventDefault(); try { window.open(await api.photoURL(p.url), '_blank'); } catch { toast('离线，无法打开原图'); } } }, img),
+        h('a', { href: '#', onclick: async (e) => { e.preventDefault(); try { viewer(await api.photoURL(p.url), label(PHOTO_KINDS, kind) + ' · ' + fmtTime(p.taken_at)); } catch { toast('离线，无法打开原图'); } } }, img),
         h('figcaption', {}, fmtTime(p.taken_at), p.lat ? ' 已定位' : ' 无定位', h('br'), p.width ? `${p.width}×${p.height} ${Math.round(p.size / 1024)}KB` : ''));
     }))));
+}
+
+// viewer shows a photo full screen inside the app (WebViews may refuse to
+// open a blob URL in a new window); a tap closes it.
+function viewer(url, caption) {
+  const el = h('div', { class: 'viewer', role: 'dialog', onclick: () => el.remove() },
+    h('img', { src: url, alt: caption }), h('div', { class: 'cap' }, caption, ' · 点击关闭'));
+  document.body.append(el);
 }
 
 function records(c) {
