@@ -581,3 +581,58 @@ func TestBrowserDashboardShowsTheServersNumbers(t *testing.T) {
 	ob.waitJS("the dashboard", `document.querySelector('[data-k="totals.total"]')`, 15*time.Second)
 	ob.shot("14-township-dashboard-desktop")
 }
+
+func TestBrowserTownshipReturnReachesTheCadreFirst(t *testing.T) {
+	chromiumPath(t)
+	ts := newTestServer(t)
+	village := "622923102201"
+	township := domain.TownshipOf(village)
+	_, cadreU := ts.user(t, domain.RoleVillageCadre, village)
+	_, officerU := ts.user(t, domain.RoleTownshipOfficer, township)
+	as := func(u userResponse) string { return ts.login(t, u.Username, testPassword).AccessToken }
+	cadre := as(cadreU)
+	returned := "7c2e9d41-3b5a-4f6e-9a8b-1c0d2e3f4a01"
+	ts.fileCase(t, cadre, village, returned, "周大山", "62292319550505007")
+	ts.fileCase(t, cadre, village, "7c2e9d41-3b5a-4f6e-9a8b-1c0d2e3f4a02", "吴小梅", "62292319660606008")
+	for i, kind := range []string{"hukou", "application", "house_before"} {
+		ts.uploadPhoto(t, cadre, returned, kind, smallJPEG(t, uint64(50+i)))
+	}
+	today := string(domain.DateOf(ts.now()))
+	ts.act(t, cadre, returned, "village_review", map[string]any{"result": "pass", "meeting_date": today, "publicity_start": today})
+	ts.uploadPhoto(t, cadre, returned, "notice_village", smallJPEG(t, 54))
+	ts.Advance(8 * 24 * time.Hour)
+	ts.act(t, as(cadreU), returned, "close_village_publicity", nil)
+
+	ob := newBrowser(t, ts)
+	ob.signIn(officerU.Username, testPassword)
+	ob.do("the officer's queue", chromedp.Navigate(ts.URL+"/#/queue"))
+	ob.waitJS("the case awaiting 初审", `document.querySelector('#caselist [data-case="`+returned+`"]')`, 15*time.Second)
+	ob.click(`#caselist [data-case="` + returned + `"]`)
+	ob.waitJS("the 初审 action", `document.querySelector('button[data-action="township_review"]')`, 15*time.Second)
+	ob.click(`button[data-action="township_review"]`)
+	ob.click(`form[data-action="township_review"] [name=result][value=return]`)
+	ob.click(`form[data-action="township_review"] button[type=submit]`)
+	ob.waitJS("the reason required", `document.querySelector('form[data-action="township_review"] [data-err="reason"]').textContent !== ''`, 5*time.Second)
+	ob.fill(`form[data-action="township_review"] [name=reason]`, "户口簿照片不清晰，请重新拍摄")
+	ob.shot("16-township-review-return")
+	ob.click(`form[data-action="township_review"] button[type=submit]`)
+	ob.waitJS("returned to the village", `document.querySelector('[data-stage="applied"]')`, 20*time.Second)
+	// The other case is touched last, so the server lists it first.
+	ts.Advance(time.Minute)
+	req, _ := http.NewRequest("PATCH", ts.URL+"/api/cases/7c2e9d41-3b5a-4f6e-9a8b-1c0d2e3f4a02", strings.NewReader(`{"method":"reinforce"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+as(cadreU))
+	req.Header.Set("If-Match", `"1"`)
+	res, body := ts.send(t, req)
+	mustStatus(t, res, body, http.StatusOK)
+
+	cb := newBrowser(t, ts)
+	cb.signIn(cadreU.Username, testPassword)
+	cb.waitJS("the village list", `document.querySelectorAll('#caselist .item').length === 2`, 15*time.Second)
+	cb.shot("17-cadre-returned-first")
+	first := eval[string](cb, `document.querySelector('#caselist .item').dataset.case`)
+	reason := eval[string](cb, `document.querySelector('#caselist .item .reason')?.textContent || ''`)
+	if first != returned || !strings.Contains(reason, "户口簿照片不清晰") {
+		t.Errorf("first in the list: %s with reason %q; want the returned case %s with its reason", first, reason, returned)
+	}
+}
