@@ -127,7 +127,7 @@ function actionForm(action, c, app, done) {
       el = h('select', { name: f.name }, options(opts, d, '请选择'));
     } else if (f.type === 'textarea') el = h('textarea', { name: f.name, rows: 3 });
     else el = h('input', { name: f.name, type: f.type, value: d ?? '', max: f.max === 'today' ? today() : null, inputmode: f.type === 'number' ? 'numeric' : null });
-    ctl[f.name] = field(f.label, el, { required: f.required === true, name: f.name });
+    ctl[f.name] = field(f.label, el, { required: Boolean(f.required), name: f.name });
     form.append(ctl[f.name]);
   }
   const pickers = (spec.photos || []).map((p) => ({ ...p, picker: photoPicker([p.kind], { title: label(PHOTO_KINDS, p.kind) + (p.needIfMissing && !hasPhoto(c, p.kind) ? '(必需)' : hasPhoto(c, p.kind) ? '(已有，可补拍)' : '(可选)') }) }));
@@ -152,7 +152,11 @@ function actionForm(action, c, app, done) {
     for (const p of pickers) p.picker.el.hidden = p.when ? !p.when(values) : false;
   };
   form.addEventListener('change', refresh);
-  form.addEventListener('input', refresh);
+  form.addEventListener('input', (e) => {
+    const f = e.target.closest('.field');
+    if (f && f.querySelector('.err')) f.querySelector('.err').textContent = '';
+    refresh();
+  });
   refresh();
 
   form.addEventListener('submit', async (e) => {
