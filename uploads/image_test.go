@@ -495,3 +495,41 @@ func withOrientation(t testing.TB, jpg []byte, o uint16) []byte {
 	out.Write(jpg[2:])
 	return out.Bytes()
 }
+
+// TestRealFramesNearDuplicates uses real encoder output (Go's image test
+// frames): every encoding of one frame must count as the same picture,
+// a different frame must not.
+func TestRealFramesNearDuplicates(t *testing.T) {
+	dir := filepath.Join("testdata", "good", "go")
+	hashOf := func(name string) uint64 {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ct := "image/jpeg"
+		if strings.HasSuffix(name, ".png") {
+			ct = "image/png"
+		}
+		info, err := inspect(t, data, ct)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if info.Width != 150 || info.Height != 103 {
+			t.Errorf("%s: %d×%d, want 150×103", name, info.Width, info.Height)
+		}
+		return info.PHash
+	}
+	ref := hashOf("video-001.png")
+	for _, name := range []string{"video-001.jpeg", "video-001.q50.420.progressive.jpeg", "video-001.cmyk.jpeg",
+		"video-001.q50.410.jpeg", "video-001.rgb.jpeg"} {
+		if d := uploads.Hamming(ref, hashOf(name)); d > uploads.NearDuplicateDistance {
+			t.Errorf("%s: distance %d from the PNG, want ≤ %d", name, d, uploads.NearDuplicateDistance)
+		}
+	}
+	for _, name := range []string{"video-005.gray.jpeg", "video-005.gray.q50.jpeg"} {
+		if d := uploads.Hamming(ref, hashOf(name)); d <= 10 {
+			t.Errorf("%s (another frame): distance %d, want > 10", name, d)
+		}
+	}
+}
