@@ -17,7 +17,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"go.mongodb.org/mongo-driver/mongo"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/yongjing/anju/domain"
 	"github.com/yongjing/anju/server/mongodb"
@@ -43,7 +42,8 @@ type App struct {
 	lockouts *mongodb.Lockouts
 	jwtKey   []byte
 	// dummyHash is compared against when a username is unknown, so a wrong
-	// username costs the same time as a wrong password.
+	// username costs the same time as a wrong password (made on first use).
+	dummyOnce sync.Once
 	dummyHash []byte
 
 	areaMu    sync.RWMutex
@@ -109,9 +109,6 @@ func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
 	}()
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("ANJU_DATA_DIR=%s: 无法创建数据目录: %w", cfg.DataDir, err)
-	}
-	if a.dummyHash, err = bcrypt.GenerateFromPassword([]byte(newSecret()), a.Cfg.BcryptCost); err != nil {
-		return nil, fmt.Errorf("prepare password check: %w", err)
 	}
 	if a.jwtKey, err = loadJWTKey(cfg); err != nil {
 		return nil, err

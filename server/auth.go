@@ -96,6 +96,9 @@ func (a *App) login(c echo.Context) error {
 	if err != nil && domain.ErrorKind(err) != domain.KindNotFound {
 		return err
 	}
+	a.dummyOnce.Do(func() {
+		a.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(newSecret()), a.Cfg.BcryptCost)
+	})
 	hash := a.dummyHash
 	if found {
 		hash = []byte(u.PasswordHash)
