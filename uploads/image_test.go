@@ -51,6 +51,7 @@ func TestInspectRefusesBadFiles(t *testing.T) {
 		code           string
 	}{
 		{"truncated.jpg", "image/jpeg", domain.KindUnprocessable, "corrupt_image"},
+		{"truncated-progressive.jpg", "image/jpeg", domain.KindUnprocessable, "corrupt_image"},
 		{"huge-dimensions.png", "image/png", domain.KindUnprocessable, "image_too_large"},
 		{"huge-dimensions.jpg", "image/jpeg", domain.KindUnprocessable, "image_too_large"},
 		{"html-after-jpeg-magic.jpg", "image/jpeg", domain.KindUnprocessable, "corrupt_image"},
