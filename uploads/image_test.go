@@ -534,3 +534,16 @@ func TestRealFramesNearDuplicates(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkInspect12MP is one phone photo (4032×3024 JPEG) through the
+// checks: header, decode, thumbnail, perceptual hash.
+func BenchmarkInspect12MP(b *testing.B) {
+	data := encodeJPEG(b, scene(3, 4032, 3024), 90)
+	b.SetBytes(int64(len(data)))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := uploads.InspectImage(context.Background(), bytes.NewReader(data), "image/jpeg"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
