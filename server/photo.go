@@ -162,7 +162,11 @@ func (a *App) uploadPhoto(c echo.Context) error {
 	}
 	if err != nil {
 		a.unclaim(ctx, cs.ProgramYear, ref, ph.SHA256)
-		a.removeObjects(ph.ObjectKey, ph.ThumbKey)
+		if _, refused := domain.AsError(err); refused {
+			// Certainly not filed. After any other failure the write may
+			// have landed (a lost answer): the sweep decides in an hour.
+			a.removeObjects(ph.ObjectKey, ph.ThumbKey)
+		}
 		return err
 	}
 	for other, ws := range theirs {
