@@ -127,7 +127,8 @@ func (a *App) uploadPhoto(c echo.Context) error {
 		return fmt.Errorf("store photo: %w", err)
 	}
 	if err := a.Store.Put(ctx, ph.ThumbKey, bytes.NewReader(info.Thumb), int64(len(info.Thumb)), "image/jpeg"); err != nil {
-		a.removeObjects(ph.ObjectKey)
+		// The photo object stays for the sweep: a concurrent retry of this
+		// very upload may have filed it under the same key.
 		return fmt.Errorf("store thumbnail: %w", err)
 	}
 	if afterPhotoStored != nil {
