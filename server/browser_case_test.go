@@ -240,6 +240,10 @@ func TestBrowserCadreFilesOfflineThenSyncs(t *testing.T) {
 	if msg := eval[string](b, `document.querySelector('[data-err="household.id_number"]').textContent`); msg != "" {
 		t.Errorf("valid 身份证号 still refused: %q", msg)
 	}
+	// WeChat may drop the page in the background: what was typed comes back.
+	time.Sleep(600 * time.Millisecond) // the draft is saved 400 ms after typing stops
+	b.do("the page dropped and reopened", chromedp.Reload())
+	b.waitJS("the draft restored", `document.querySelector('form [name=head_name]')?.value === '王秀英' && document.querySelector('form [name=floor_area_m2]').value === '62' && document.querySelector('[name=method][value=rebuild]').checked`, 15*time.Second)
 	b.do("pick the photos",
 		chromedp.SetUploadFiles(chromedp.CSS(`input[data-kind="hukou"]`), []string{hukou}),
 		chromedp.SetUploadFiles(chromedp.CSS(`input[data-kind="application"]`), []string{application}),
@@ -250,6 +254,8 @@ func TestBrowserCadreFilesOfflineThenSyncs(t *testing.T) {
 	b.click("form button[type=submit]")
 	b.waitJS("the case kept in the outbox", `location.hash.startsWith('#/case/') && window.anju.outbox.count().then((n) => n === 4)`, 15*time.Second)
 	b.shot("05-saved-offline")
+	b.do("a new form", chromedp.Navigate(ts.URL+"/#/new"))
+	b.waitJS("an empty form once the draft was filed", `document.querySelector('form [name=head_name]') && document.querySelector('form [name=head_name]').value === ''`, 10*time.Second)
 
 	// Closing the app and opening it again without signal loses nothing.
 	b.do("reopen offline", chromedp.Reload())

@@ -2,7 +2,8 @@
 // — from the server when online, from rules.js without signal — and the
 // photos the file needs from the start. Saved to the outbox first, always.
 
-import { h, clear, field, options, setError, section, toast } from '../ui.js';
+import { h, clear, field, options, section, toast } from '../ui.js';
+import { kv } from '../db.js';
 import * as api from '../api.js';
 import { HOUSEHOLD_TYPES, STRUCTURES, METHODS, FLAGS, BASES, GRADES, label, yuan } from '../labels.js';
 import { assess, validateIDNumber } from '../rules.js';
@@ -149,13 +150,22 @@ export async function newCaseView(main, app) {
       h('div', { class: 'hint' }, source));
   }
 
+  // A draft survives the app being closed (WeChat drops pages in the
+  // background); photos are kept only once the application is submitted.
+  let draftTimer = null;
+  const saveDraft = () => {
+    if (fixing) return;
+    clearTimeout(draftTimer);
+    draftTimer = setTimeout(() => kv.set(DRAFT, { body: body(), grade: value('appraisal_grade') }).catch(() => {}), 400);
+  };
   form.addEventListener('input', (e) => {
     if (e.target.name) e.target.dataset.touched = '1';
     check(false);
+    saveDraft();
     clearTimeout(timer);
     timer = setTimeout(liveAssess, 300);
   });
-  form.addEventListener('change', (e) => { if (e.target.name) e.target.dataset.touched = '1'; check(false); liveAssess(); });
+  form.addEventListener('change', (e) => { if (e.target.name) e.target.dataset.touched = '1'; check(false); saveDraft(); liveAssess(); });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
@@ -178,6 +188,8 @@ export async function newCaseView(main, app) {
     if (fixing) await app.outbox.reapply(fixing.id, b);
     else await app.outbox.add(CREATE, id, { body: b });
     await queuePhotos(app.outbox, id, picker.photos());
+    clearTimeout(draftTimer);
+    if (!fixing) await kv.del(DRAFT).catch(() => {});
     toast(navigator.onLine ? '已保存，正在上传…' : '已保存在本机，来信号后自动上传', 'ok');
     app.go('#/case/' + id);
     app.flush();
@@ -186,11 +198,19 @@ export async function newCaseView(main, app) {
   clear(main, h('h2', { class: 'pad' }, fixing ? '修改申请' : '新申请', ' · ', app.user.area_name || ''),
     fixing && fixing.error ? h('div', { class: 'note bad' }, '服务器退回：', fixing.error.message, fixing.error.fields ? '：' + Object.values(fixing.error.fields).join('；') : '') : null,
     form);
+  const draft = fixing ? null : await kv.get(DRAFT).catch(() => null);
   if (fixing) prefill(form, members, addMember, pos, fixing.payload.body);
-  else addMember();
-  check(fixing ? true : false);
+  else if (draft && draft.body.village_code === app.user.area_code) {
+    prefill(form, members, addMember, pos, draft.body);
+    form.elements.appraisal_grade.value = draft.grade || '';
+    form.prepend(h('div', { class: 'note' }, '已恢复上次未提交的填写内容（照片需重新拍摄）。',
+      h('button', { type: 'button', class: 'btn small ghost', onclick: async () => { await kv.del(DRAFT); app.rerender(); } }, '清空重填')));
+  } else addMember();
+  check(Boolean(fixing));
   liveAssess();
 }
+
+const DRAFT = 'draft:new-case';
 
 // prefill puts a kept application back into the form.
 function prefill(form, members, addMember, pos, b) {
