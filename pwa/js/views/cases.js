@@ -95,12 +95,24 @@ export async function queueView(main, app, mine) {
   h('input', { name: 'q', placeholder: '户主姓名或身份证号', value: q.get('q') || '' }),
   h('select', { name: 'stage' }, h('option', { value: '' }, '全部阶段'), Object.entries(STAGES).map(([k, v]) => h('option', { value: k, selected: q.get('stage') === k }, v))),
   h('button', { class: 'btn' }, '查找'));
+  const list = h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))));
+  let cursor = r.stale ? '' : r.data.next_cursor;
+  const more = h('button', { class: 'btn block', hidden: !cursor, onclick: async () => {
+    more.disabled = true;
+    try {
+      params.set('cursor', cursor);
+      const page = await api.json('GET', '/api/cases?' + params);
+      for (const c of page.items || []) list.append(caseRow(c, pending.get(c.id)));
+      cursor = page.next_cursor;
+      more.hidden = !cursor;
+    } catch (err) { more.textContent = err.offline ? '离线，联网后可加载更多' : err.message; }
+    more.disabled = false;
+  } }, '加载更多');
   clear(main,
-    h('h2', { class: 'pad' }, mine ? '待我处理' : '全部案件', ` (${items.length})`),
+    h('h2', { class: 'pad' }, mine ? '待我处理' : '全部案件', ` (${items.length}${cursor ? '+' : ''})`),
     mine ? null : search,
     staleNote(r),
-    items.length ? h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))))
-      : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));
+    items.length ? [list, more] : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));
 }
 
 async function prefetch(items) {
