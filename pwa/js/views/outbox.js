@@ -36,7 +36,7 @@ export function outboxItemCard(item, app) {
           app.rerender();
         } catch (err) { toast(err.offline ? '需要联网才能取得最新版本' : err.message, 'bad'); }
       } }, '按最新版本重新提交'));
-    } else {
+    } else if (item.status === FAILED) {
       buttons.push(h('button', { class: 'btn small', onclick: async () => { await app.outbox.reapply(item.id); await app.flush(); app.rerender(); } }, '重试'));
     }
     buttons.push(h('button', { class: 'btn small danger', onclick: async () => {
@@ -52,7 +52,7 @@ export function outboxItemCard(item, app) {
     h('div', { class: 'meta' }, '本机记录于 ', fmtTime(new Date(item.created_at).toISOString())),
     p !== undefined ? h('progress', { max: 1, value: p }) : null,
     e.message && item.status !== 'pending' ? h('div', { class: 'reason' }, e.message,
-      d.head_name ? `（已有申请：${d.head_name} ${d.id_number_masked || ''}，${label(STAGES, d.stage)}）` : '',
+      d.head_name && !e.message.includes(d.head_name) ? `（已有申请：${d.head_name} ${d.id_number_masked || ''}，${label(STAGES, d.stage)}）` : '',
       e.fields ? '：' + Object.values(e.fields).join('；') : '') : e.message ? h('div', { class: 'hint' }, e.message) : null,
     buttons.length ? h('div', { class: 'row wrap' }, buttons) : null);
 }
