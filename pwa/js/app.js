@@ -134,7 +134,9 @@ async function route() {
   try {
     await view();
   } catch (err) {
-    clear(app.main, h('div', { class: 'empty bad' }, err.offline ? '没有网络，且本机没有这页的离线副本。' : (err.message || '出错了')));
+    if (!(err instanceof api.ApiError) && !err.offline) console.error(err);
+    clear(app.main, h('div', { class: 'empty bad' }, err.offline ? '没有网络，且本机没有这页的离线副本。'
+      : err instanceof api.ApiError ? err.message : '页面出错了，请刷新后重试。'));
   }
 }
 
