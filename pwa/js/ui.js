@@ -71,14 +71,6 @@ export function field(labelText, control, { hint, required, name } = {}) {
     h('span', { class: 'lbl' }, labelText), control, hint ? h('div', { class: 'hint' }, hint) : null, err);
 }
 
-export function setError(form, name, msg) {
-  const el = form.querySelector(`[data-err="${CSS.escape(name)}"]`);
-  if (el) el.textContent = msg || '';
-  const ctl = form.querySelector(`[name="${CSS.escape(name)}"]`);
-  if (ctl) ctl.classList.toggle('bad', Boolean(msg));
-  return Boolean(msg);
-}
-
 export function radios(name, table, selected) {
   return h('div', { class: 'seg', role: 'radiogroup' },
     Object.entries(table).map(([k, v]) => h('label', {},

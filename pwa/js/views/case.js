@@ -5,7 +5,7 @@
 
 import { h, clear, section, dl, field, radios, options, toast, today, fmtTime, spinner } from '../ui.js';
 import * as api from '../api.js';
-import { STAGES, ROLES, HOUSEHOLD_TYPES, STRUCTURES, METHODS, BASES, FLAGS, PHOTO_KINDS, ACTIONS, GRADES, CHECKLIST, CHECK_RESULTS, SIGNERS, label, yuan } from '../labels.js';
+import { STAGES, ROLES, HOUSEHOLD_TYPES, STRUCTURES, METHODS, BASES, FLAGS, PHOTO_KINDS, ACTIONS, GRADES, CHECKLIST, CHECK_RESULTS, SIGNERS, WARNINGS, label, yuan } from '../labels.js';
 import { CREATE } from '../outbox.js';
 import { submitAction } from '../submit.js';
 import { photoPicker, queuePhotos } from '../photos.js';
@@ -310,7 +310,7 @@ function render(main, app, c, stale, outboxItems) {
     stale ? h('div', { class: 'note' }, '离线：显示本机保存的副本，可能不是最新') : null,
     c.return_reason ? h('div', { class: 'note bad' }, '退回原因：', c.return_reason) : null,
     c.close_reason ? h('div', { class: 'note bad' }, '结案原因：', c.close_reason) : null,
-    (c.warnings || []).length ? section('需要注意的预警', h('ul', { class: 'warnings' }, c.warnings.map((w) => h('li', { 'data-code': w.code }, w.message,
+    (c.warnings || []).length ? section('需要注意的预警', h('ul', { class: 'warnings' }, c.warnings.map((w) => h('li', { 'data-code': w.code }, h('b', {}, label(WARNINGS, w.code), '：'), w.message,
       w.other_case_id ? h('a', { href: '#/case/' + w.other_case_id }, ' 查看相关案件') : null)))) : null,
     pending.length ? section('本机待发送', pending.map((i) => outboxItemCard(i, app))) : null,
     section('下一步',
