@@ -535,6 +535,10 @@ func TestBrowserDashboardShowsTheServersNumbers(t *testing.T) {
 	ts.fileCase(t, c1, v1, "9a0c1e52-1111-4c1e-8f0a-000000000002", "钱二", "62292319610202003")
 	ts.fileCase(t, c2, v2, "9a0c1e52-1111-4c1e-8f0a-000000000003", "孙三", "62292319620303004")
 	ts.act(t, c2, "9a0c1e52-1111-4c1e-8f0a-000000000003", "withdraw", map[string]any{"reason": "户主不再申请"})
+	// The same picture filed for two households: reviewers must see it.
+	same := smallJPEG(t, 60)
+	ts.uploadPhoto(t, c1, "9a0c1e52-1111-4c1e-8f0a-000000000001", "house_before", same)
+	ts.uploadPhoto(t, c1, "9a0c1e52-1111-4c1e-8f0a-000000000002", "house_before", same)
 	_, officer := ts.user(t, domain.RoleTownshipOfficer, township)
 	ob := newBrowser(t, ts)
 	ob.signIn(officer.Username, testPassword)
@@ -581,6 +585,17 @@ func TestBrowserDashboardShowsTheServersNumbers(t *testing.T) {
 	if want := fmt.Sprint(max(d.DaysLeft, -d.DaysLeft)); days != want {
 		t.Errorf("countdown shows %s days, the API says days_left %d", days, d.DaysLeft)
 	}
+	var warned int
+	json.Unmarshal(d.Totals["with_warnings"], &warned)
+	if warned == 0 {
+		t.Fatalf("the API reports no case with photo warnings after a duplicate photo")
+	}
+	ob.waitJS("the warned cases listed", `document.querySelectorAll('[data-list="has_warnings=1"] .item').length === `+fmt.Sprint(warned), 10*time.Second)
+	ob.click(`[data-list="has_warnings=1"] .item`)
+	ob.waitJS("the warning in the file", `document.querySelector('.warnings li[data-code="duplicate_photo"]') && document.querySelector('figure.thumb.warned')`, 15*time.Second)
+	ob.shot("12b-photo-warning")
+	ob.do("back to the dashboard", chromedp.Navigate(ts.URL+"/#/dashboard"))
+
 	// Comfortable on a desktop too.
 	ob.do("a desktop screen", chromedp.EmulateViewport(1280, 800))
 	ob.do("reload", chromedp.Reload())
