@@ -359,6 +359,18 @@ func TestPhotoAccessFollowsTheArea(t *testing.T) {
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("without sign-in: %d, want 401", res.StatusCode)
 	}
+	// A withdrawn file takes no more photos, but still shows the ones it has.
+	c, err := ts.App.cases().Get(context.Background(), caseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustAct(t, ts, cadre, caseID, "withdraw", c.Version, map[string]any{"reason": "农户自愿放弃"})
+	res, body = postPhoto(t, ts, cadre, caseID, photoFields(ts, "after-withdraw", domain.PhotoOther), photo, "image/jpeg")
+	if res.StatusCode != http.StatusConflict || errorCode(body) != "wrong_stage" {
+		t.Errorf("upload to a withdrawn case: %d %s, want 409 wrong_stage", res.StatusCode, body)
+	}
+	res, body = ts.do(t, "GET", p.URL, cadre, nil)
+	mustStatus(t, res, body, http.StatusOK)
 }
 
 func TestPhotoUploadRefusals(t *testing.T) {
