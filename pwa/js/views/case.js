@@ -10,7 +10,7 @@ import { CREATE } from '../outbox.js';
 import { submitAction } from '../submit.js';
 import { photoPicker, queuePhotos } from '../photos.js';
 import { acceptForm } from './accept.js';
-import { outboxItemCard } from './outbox.js';
+import { outboxItemCard, watchProgress } from './outbox.js';
 
 const t = (x) => x || '';
 const req = true;
@@ -258,10 +258,13 @@ export async function caseView(main, app, id) {
   const path = '/api/cases/' + encodeURIComponent(id);
   const all = await app.outbox.list();
   const create = all.find((i) => i.kind === CREATE && i.case_id === id);
-  if (create) { clear(main, localCase(create, all, app)); listenSent(main, app, id); return; }
-  const r = await api.cached(path);
-  render(main, app, r.data, r.stale, all);
+  if (create) clear(main, localCase(create, all, app));
+  else {
+    const r = await api.cached(path);
+    render(main, app, r.data, r.stale, all);
+  }
   listenSent(main, app, id);
+  watchProgress(main, app, location.hash);
 }
 
 // listenSent re-renders the case when the outbox lands something for it.

@@ -13,6 +13,13 @@ function what(item) {
   return label(ACTIONS, p.action) + (p.head_name ? '：' + p.head_name : '');
 }
 
+const previews = new Map(); // outbox item id → object URL of its photo
+
+function preview(item) {
+  if (!previews.has(item.id)) previews.set(item.id, URL.createObjectURL(new Blob([item.payload.data], { type: item.payload.type || 'image/jpeg' })));
+  return previews.get(item.id);
+}
+
 export function outboxItemCard(item, app) {
   const p = app && app.outbox.progress.get(item.id);
   const e = item.error || {};
@@ -48,7 +55,9 @@ export function outboxItemCard(item, app) {
   }
   const d = e.details || {};
   return h('div', { class: 'obitem s-' + item.status, 'data-item': item.id, 'data-status': item.status },
-    h('div', { class: 'row between' }, h('b', {}, what(item)), h('span', { class: 'meta' }, status)),
+    h('div', { class: 'row between' },
+      item.kind === PHOTO && item.payload.data ? h('img', { class: 'mini', src: preview(item), alt: '' }) : null,
+      h('b', { class: 'grow' }, what(item)), h('span', { class: 'meta' }, status)),
     h('div', { class: 'meta' }, '本机记录于 ', fmtTime(new Date(item.created_at).toISOString())),
     p !== undefined ? h('progress', { max: 1, value: p }) : null,
     e.message && item.status !== 'pending' ? h('div', { class: 'reason' }, e.message,
@@ -67,8 +76,17 @@ export async function outboxView(main, app) {
         : h('div', { class: 'empty' }, '全部已上传。'));
   };
   await draw();
-  // Upload progress, in place (XMLHttpRequest upload events).
+  watchProgress(main, app, '#/outbox');
+  const on = () => { if (location.hash === '#/outbox') draw(); else { window.removeEventListener('anju:sent', on); window.removeEventListener('anju:synced', on); } };
+  window.addEventListener('anju:sent', on);
+  window.addEventListener('anju:synced', on);
+}
+
+// watchProgress shows upload progress in the cards on screen (XMLHttpRequest
+// upload events) while the route stays hash.
+export function watchProgress(main, app, hash) {
   const progress = () => {
+    if (location.hash !== hash) { window.removeEventListener('anju:outbox', progress); return; }
     for (const [id, f] of app.outbox.progress) {
       const card = main.querySelector(`[data-item="${id}"]`);
       if (!card) continue;
@@ -77,10 +95,6 @@ export async function outboxView(main, app) {
       bar.value = f;
       card.querySelector('.meta').textContent = `上传中 ${Math.round(f * 100)}%`;
     }
-    if (location.hash !== '#/outbox') window.removeEventListener('anju:outbox', progress);
   };
   window.addEventListener('anju:outbox', progress);
-  const on = () => { if (location.hash === '#/outbox') draw(); else { window.removeEventListener('anju:sent', on); window.removeEventListener('anju:synced', on); } };
-  window.addEventListener('anju:sent', on);
-  window.addEventListener('anju:synced', on);
 }
