@@ -25,7 +25,10 @@ export function photoPicker(kinds, { title = '照片', need = {} } = {}) {
       const files = [...input.files];
       input.value = '';
       for (const file of files) {
-        const takenAt = new Date().toISOString();
+        // The camera's file carries the moment it was taken; a picked older
+        // picture keeps its own time, which reviewers then see.
+        const now = Date.now();
+        const takenAt = new Date(file.lastModified > 0 && file.lastModified <= now + 60000 ? file.lastModified : now).toISOString();
         busy.textContent = '正在处理照片…';
         const [shrunk, pos] = await Promise.all([resizePhoto(file).catch((e) => e), currentPosition()]);
         busy.textContent = '';
