@@ -53,26 +53,27 @@ const staleReservation = 2 * time.Minute
 
 // EnsureIndexes creates the indexes every list filter and lookup uses.
 // (Embedded FerretDB keeps them but scans anyway; real MongoDB uses them.)
+// One createIndexes call per index: FerretDB v1.24 drops the connection
+// when a call with several indexes finds them all existing (every restart).
 func (s *Cases) EnsureIndexes(ctx context.Context) error {
-	idx := func(keys bson.D) mongo.IndexModel { return mongo.IndexModel{Keys: keys} }
-	_, err := s.cases.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		idx(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}),
-		idx(bson.D{{Key: "program_year", Value: 1}, {Key: "village_code", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}),
-		idx(bson.D{{Key: "program_year", Value: 1}, {Key: "township_code", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}),
-		idx(bson.D{{Key: "program_year", Value: 1}, {Key: "stage", Value: 1}, {Key: "updated_at", Value: -1}}),
-		idx(bson.D{{Key: "id_hash", Value: 1}}),
-		idx(bson.D{{Key: "id_tail", Value: 1}}),
-		idx(bson.D{{Key: "household.hukou_no", Value: 1}}),
-		idx(bson.D{{Key: "has_warnings", Value: 1}, {Key: "updated_at", Value: -1}}),
-	})
-	if err != nil {
-		return fmt.Errorf("create case indexes: %w", err)
-	}
-	if _, err := s.keys.Indexes().CreateOne(ctx, idx(bson.D{{Key: "case_id", Value: 1}})); err != nil {
-		return fmt.Errorf("create case key indexes: %w", err)
-	}
-	if _, err := s.counts.Indexes().CreateOne(ctx, idx(bson.D{{Key: "program_year", Value: 1}, {Key: "township_code", Value: 1}})); err != nil {
-		return fmt.Errorf("create case count indexes: %w", err)
+	for _, ix := range []struct {
+		c    *mongo.Collection
+		keys bson.D
+	}{
+		{s.cases, bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}},
+		{s.cases, bson.D{{Key: "program_year", Value: 1}, {Key: "village_code", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}},
+		{s.cases, bson.D{{Key: "program_year", Value: 1}, {Key: "township_code", Value: 1}, {Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}},
+		{s.cases, bson.D{{Key: "program_year", Value: 1}, {Key: "stage", Value: 1}, {Key: "updated_at", Value: -1}}},
+		{s.cases, bson.D{{Key: "id_hash", Value: 1}}},
+		{s.cases, bson.D{{Key: "id_tail", Value: 1}}},
+		{s.cases, bson.D{{Key: "household.hukou_no", Value: 1}}},
+		{s.cases, bson.D{{Key: "has_warnings", Value: 1}, {Key: "updated_at", Value: -1}}},
+		{s.keys, bson.D{{Key: "case_id", Value: 1}}},
+		{s.counts, bson.D{{Key: "program_year", Value: 1}, {Key: "township_code", Value: 1}}},
+	} {
+		if _, err := ix.c.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: ix.keys}); err != nil {
+			return fmt.Errorf("create index on %s: %w", ix.c.Name(), err)
+		}
 	}
 	return nil
 }
@@ -424,4 +425,31 @@ func isDuplicate(err error) bool {
 		}
 	}
 	return false
+}
+
+// Load inserts many cases at once, with their identity reservations, for
+// bulk imports and benchmarks: no filing checks, and the dashboard
+// counters are left to Reconcile (run it, or restart the server, after).
+func (s *Cases) Load(ctx context.Context, cs []domain.Case) error {
+	const batch = 1000
+	for i := 0; i < len(cs); i += batch {
+		part := cs[i:min(i+batch, len(cs))]
+		docs := make([]any, 0, len(part))
+		var keys []any
+		for _, c := range part {
+			docs = append(docs, toDoc(c, FilingHash(c)))
+			for _, k := range keysOf(c) {
+				keys = append(keys, keyDoc{ID: k, CaseID: c.ID, At: s.Now().UTC()})
+			}
+		}
+		if _, err := s.cases.InsertMany(ctx, docs); err != nil {
+			return fmt.Errorf("load cases: %w", err)
+		}
+		if len(keys) > 0 {
+			if _, err := s.keys.InsertMany(ctx, keys, options.InsertMany().SetOrdered(false)); err != nil {
+				return fmt.Errorf("load identity reservations: %w", err)
+			}
+		}
+	}
+	return nil
 }

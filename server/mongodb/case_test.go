@@ -463,3 +463,13 @@ func TestHistoryOnlyWritesCompareAndSwapToo(t *testing.T) {
 		t.Fatalf("stored %+v", got.Photos)
 	}
 }
+
+func TestIndexesSurviveARestart(t *testing.T) {
+	ctx := context.Background()
+	db := dbtest.New(t)
+	for i := 0; i < 2; i++ { // every start ensures them again
+		if err := NewCases(db).EnsureIndexes(ctx); err != nil {
+			t.Fatalf("start %d: %v", i+1, err)
+		}
+	}
+}
