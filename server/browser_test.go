@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -285,6 +286,31 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	b.waitJS("the users list after a quiet refresh", `document.querySelector('main table.grid tbody tr') && !document.querySelector('input[name=password]:not([autocomplete=new-password])')`, 15*time.Second)
 	if after := eval[string](b, `JSON.parse(localStorage.getItem('anju.tokens')).access_token`); after == before {
 		t.Errorf("the access token was not refreshed")
+	}
+
+	// The admin's page: villages from a CSV file, a new cadre, disabling.
+	csv := filepath.Join(t.TempDir(), "villages.csv")
+	if err := os.WriteFile(csv, []byte("code,name,parent_code\n622923103201,样例村甲,622923103\n622923103202,样例村乙,622923103\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	b.do("pick the CSV", chromedp.SetUploadFiles(chromedp.CSS(`input[name=csv]`), []string{csv}))
+	b.click(`input[name=csv] + button`)
+	b.waitJS("the villages listed", `document.body.textContent.includes('样例村甲') && document.body.textContent.includes('样例村乙')`, 10*time.Second)
+	b.fill("form [name=username]", "cadre-jia")
+	b.fill("form [name=password]", "cadre-jia-password")
+	b.fill("form [name=name]", "甲村干部")
+	b.fill("form [name=role]", "village_cadre")
+	b.fill("form [name=area_code]", "622923103201")
+	b.click(`form [name=area_code]`)
+	eval[any](b, `document.querySelector('form [name=username]').form.requestSubmit(), null`)
+	b.waitJS("the new user listed", `[...document.querySelectorAll('table.grid td')].some((td) => td.textContent === 'cadre-jia')`, 10*time.Second)
+	b.shot("01b-admin")
+	eval[any](b, `window.confirm = () => true, null`)
+	b.click(`table.grid tr:has(td:first-child) td button`)
+	b.waitJS("disabled", `[...document.querySelectorAll('table.grid tr')].some((tr) => tr.textContent.includes('cadre-jia') && tr.textContent.includes('已停用'))`, 10*time.Second)
+	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "cadre-jia", "password": "cadre-jia-password"})
+	if res.StatusCode == http.StatusOK {
+		t.Errorf("a disabled user signed in: %s", body)
 	}
 
 	// Offline, a reload is served by the worker: no byte from the network.

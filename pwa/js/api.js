@@ -90,7 +90,7 @@ export async function call(method, path, { body, headers = {} } = {}) {
   const init = () => {
     const h = authHeaders(headers);
     let b = body;
-    if (body !== undefined && !(body instanceof FormData)) { h['Content-Type'] = 'application/json'; b = JSON.stringify(body); }
+    if (body !== undefined && !(body instanceof FormData) && !(body instanceof Blob)) { h['Content-Type'] = 'application/json'; b = JSON.stringify(body); }
     return { method, headers: h, body: b, cache: 'no-store' };
   };
   let res = await fetch(path, init()).catch(() => { throw new OfflineError(); });

@@ -45,9 +45,25 @@ export async function adminView(main, app) {
     section(`用户 (${list.length})`, h('div', { class: 'tablewrap' }, h('table', { class: 'grid' },
       h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '区域', '状态'].map((x) => h('th', {}, x)))),
       h('tbody', {}, list.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.name), h('td', {}, ROLES[u.role] || u.role),
-        h('td', {}, u.area_name || areaOpts[u.area_code] || u.area_code), h('td', {}, u.disabled ? '已停用' : '正常'))))))),
+        h('td', {}, u.area_name || areaOpts[u.area_code] || u.area_code),
+        h('td', {}, u.disabled ? '已停用 ' : '正常 ', u.id === app.user.id ? null : h('button', { class: 'btn small ghost', onclick: async () => {
+          if (!u.disabled && !confirm(`停用 ${u.name}？停用后该用户在所有手机上立即退出。`)) return;
+          try { await api.json('PATCH', '/api/users/' + encodeURIComponent(u.id), { disabled: !u.disabled }); app.rerender(); } catch (err) { toast(err.message, 'bad'); }
+        } }, u.disabled ? '启用' : '停用')))))))),
     section('新建用户', uf),
     section(`村 (${villages.length})`, villages.length ? h('ul', { class: 'plain' }, villages.map((v) => h('li', {}, v.township, ' · ', v.name, ' ', h('span', { class: 'meta' }, v.code))))
       : h('div', { class: 'hint' }, '还没有导入村。')),
-    section('添加村', vf));
+    section('添加村', vf),
+    section('批量导入村(CSV：code,name,parent_code)', h('form', { class: 'stack', onsubmit: async (e) => {
+      e.preventDefault();
+      const file = e.target.csv.files[0];
+      if (!file) return;
+      try {
+        const res = await api.call('POST', '/api/areas/import', { body: file, headers: { 'Content-Type': 'text/csv' } });
+        const out = await res.json().catch(() => null);
+        if (!res.ok) throw new api.ApiError(res.status, out && out.error);
+        toast(`已导入 ${out.created} 个村` + ((out.errors || []).length ? `，${out.errors.length} 行有误` : ''), 'ok');
+        app.rerender();
+      } catch (err) { toast(err.message, 'bad'); }
+    } }, h('input', { type: 'file', name: 'csv', accept: '.csv,text/csv' }), h('button', { class: 'btn' }, '导入'))));
 }
