@@ -154,8 +154,8 @@ func (s *Cases) existing(ctx context.Context, id, filing string) (domain.Case, b
 
 // Update replaces old with next, old after one domain step (a decision,
 // with next.Version = old.Version+1, or a photo or reveal, which adds
-// history only). It is a compare-and-swap on old's version and history
-// length. When the stored case has a newer version the answer is a
+// history only). It is a compare-and-swap on old's version, history
+// length and warning count. When the stored case has a newer version the answer is a
 // conflict "stale_version" with the current version in Details; when it
 // only gained history, ErrChanged; when next names a person or 户口簿 of
 // another active application, "duplicate_application".
@@ -173,10 +173,10 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 		s.release(ctx, old.ID, mine)
 		return err
 	}
-	expect := bson.M{"version": old.Version, "history_len": len(old.History)}
+	expect := bson.M{"version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)}
 	unlock := locks.lock("case/" + old.ID)
 	cur, err := s.head(ctx, old.ID)
-	if err == nil && (cur.Version != old.Version || cur.HistoryLen != len(old.History)) {
+	if err == nil && (cur.Version != old.Version || cur.HistoryLen != len(old.History) || cur.WarningsCount != len(old.Warnings)) {
 		err = staleAnswer(old, cur)
 	}
 	var res *mongo.UpdateResult
@@ -219,21 +219,22 @@ func setOf(d caseDoc) (bson.M, error) {
 }
 
 // ErrChanged is returned by Update when the case gained history (a photo,
-// a reveal) without a new version since old was read: nothing was
-// decided in between, so the caller reads the case again and retries.
+// a reveal) or a warning without a new version since old was read:
+// nothing was decided in between, so the caller reads it again and retries.
 var ErrChanged = errors.New("case changed since it was read; read it again")
 
 // caseHead is what a compare-and-swap of a case looks at.
 type caseHead struct {
-	Version    int `bson:"version"`
-	HistoryLen int `bson:"history_len"`
+	Version       int `bson:"version"`
+	HistoryLen    int `bson:"history_len"`
+	WarningsCount int `bson:"warnings_count"`
 }
 
 // head reads the version and history length of case id.
 func (s *Cases) head(ctx context.Context, id string) (caseHead, error) {
 	var h caseHead
 	err := s.cases.FindOne(ctx, bson.M{"_id": id},
-		options.FindOne().SetProjection(bson.M{"version": 1, "history_len": 1})).Decode(&h)
+		options.FindOne().SetProjection(bson.M{"version": 1, "history_len": 1, "warnings_count": 1})).Decode(&h)
 	if err != nil && !isNotFound(err) {
 		return h, fmt.Errorf("read version of case %s: %w", id, err)
 	}

@@ -473,3 +473,24 @@ func TestIndexesSurviveARestart(t *testing.T) {
 		}
 	}
 }
+
+func TestAWarningAddedMeanwhileIsNotOverwritten(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	c := sampleCase("c1", "622923100201", "622923198001011234", "H1")
+	if _, _, err := s.Create(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddWarnings(ctx, "c1", []domain.Warning{{Code: domain.WarnDuplicatePhoto, PhotoID: "p"}}); err != nil {
+		t.Fatal(err)
+	}
+	n := c
+	n.Version, n.Stage = 2, domain.StageWithdrawn
+	if err := s.Update(ctx, c, n); err != ErrChanged {
+		t.Fatalf("decision on a read from before the warning: got %v, want ErrChanged", err)
+	}
+	got, _ := s.Get(ctx, "c1")
+	if len(got.Warnings) != 1 || got.Version != 1 {
+		t.Fatalf("stored %+v", got)
+	}
+}
