@@ -227,7 +227,7 @@ func (b *browser) signIn(username, password string) {
 	b.fill("input[name=password]", password)
 	b.click("form.login button[type=submit]")
 	b.waitJS("signed in", `window.anju && window.anju.user && document.querySelector('header.top')`, 15*time.Second)
-	b.waitJS("the service worker in control", `navigator.serviceWorker.ready.then(() => Boolean(navigator.serviceWorker.controller))`, 20*time.Second)
+	b.waitJS("the service worker in control", `navigator.serviceWorker.ready.then(() => Boolean(navigator.serviceWorker.controller))`, 60*time.Second)
 }
 
 func TestBrowserShellLoadsOffline(t *testing.T) {

@@ -2,7 +2,7 @@
 // refresh on 401, JSON errors, an offline copy of what was last read, and
 // the outbox's transport (XMLHttpRequest for photo upload progress).
 
-import { kv } from './db.js';
+import { kv, blobs } from './db.js';
 
 const TOKENS = 'anju.tokens';
 
@@ -169,6 +169,8 @@ export const transport = {
   async send(item, onProgress) {
     const p = item.payload;
     if (item.kind === 'photo') {
+      const data = await blobs.get(p.id);
+      if (!data) return { status: 422, body: { error: { code: 'photo_missing', message: '本机保存的照片数据已丢失，请放弃此项后重新拍摄' } } };
       const make = () => {
         const f = new FormData();
         f.append('id', p.id);
@@ -176,7 +178,7 @@ export const transport = {
         f.append('taken_at', p.taken_at);
         if (p.lat != null) { f.append('lat', String(p.lat)); f.append('lng', String(p.lng)); }
         if (p.accuracy != null) f.append('accuracy', String(p.accuracy));
-        f.append('file', new Blob([p.data], { type: p.type || 'image/jpeg' }), p.id + '.jpg');
+        f.append('file', new Blob([data], { type: p.type || 'image/jpeg' }), p.id + '.jpg');
         return f;
       };
       const path = `/api/cases/${encodeURIComponent(item.case_id)}/photos`;

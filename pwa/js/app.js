@@ -41,7 +41,7 @@ const app = {
 app.outbox = new Outbox({
   store: outboxStore,
   transport: api.transport,
-  onChange: () => { updateBadge(); window.dispatchEvent(new Event('anju:outbox')); },
+  onChange: () => { scheduleBadge(); window.dispatchEvent(new Event('anju:outbox')); },
   onSent: (item, body) => {
     if (body && body.id && body.version !== undefined) api.keep('/api/cases/' + body.id, body).catch(() => {});
     window.dispatchEvent(new CustomEvent('anju:sent', { detail: item }));
@@ -64,13 +64,20 @@ async function flush(now = false) {
 }
 app.flush = flush;
 
+// scheduleBadge redraws the count at most every 150 ms (upload progress
+// changes many times a second).
+let badgeTimer = null;
+function scheduleBadge() {
+  if (!badgeTimer) badgeTimer = setTimeout(() => { badgeTimer = null; updateBadge(); }, 150);
+}
+
 async function updateBadge() {
-  const n = await app.outbox.count();
+  const items = await app.outbox.list();
+  const n = items.length;
   for (const el of document.querySelectorAll('[data-outbox-count]')) {
     el.textContent = n > 0 ? String(n) : '';
     el.hidden = n === 0;
   }
-  const items = await app.outbox.list();
   const trouble = items.some((i) => i.status !== 'pending');
   document.body.classList.toggle('has-trouble', trouble);
   const bar = document.getElementById('syncbar');

@@ -6,6 +6,7 @@ import { h, clear, toast } from './ui.js';
 import { resizePhoto, currentPosition } from './image.js';
 import { PHOTO_KINDS, label } from './labels.js';
 import { uuid, PHOTO } from './outbox.js';
+import { blobs } from './db.js';
 
 // photoPicker returns {el, photos(), count(kind)}; photos() lists the
 // captured ones ({id, kind, blob, width, height, taken_at, lat, lng, accuracy}).
@@ -54,12 +55,14 @@ export function photoPicker(kinds, { title = '照片', need = {} } = {}) {
   };
 }
 
-// queuePhotos puts captured photos into the outbox for a case.
+// queuePhotos puts captured photos into the outbox for a case: the bytes
+// first, then the item that sends them.
 export async function queuePhotos(outbox, caseId, photos) {
   for (const p of photos) {
+    await blobs.put(p.id, await p.blob.arrayBuffer());
     await outbox.add(PHOTO, caseId, {
       id: p.id, kind: p.kind, taken_at: p.taken_at, lat: p.lat, lng: p.lng, accuracy: p.accuracy,
-      data: await p.blob.arrayBuffer(), type: 'image/jpeg', size: p.blob.size, width: p.width, height: p.height,
+      type: 'image/jpeg', size: p.blob.size, width: p.width, height: p.height,
     });
   }
 }

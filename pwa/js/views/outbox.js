@@ -3,6 +3,7 @@
 
 import { h, clear, fmtTime, toast } from '../ui.js';
 import * as api from '../api.js';
+import { blobs } from '../db.js';
 import { ACTIONS, PHOTO_KINDS, STAGES, label } from '../labels.js';
 import { CREATE, PHOTO, CONFLICT, FAILED } from '../outbox.js';
 
@@ -13,11 +14,20 @@ function what(item) {
   return label(ACTIONS, p.action) + (p.head_name ? '：' + p.head_name : '');
 }
 
-const previews = new Map(); // outbox item id → object URL of its photo
+const previews = new Map(); // photo id → object URL of its waiting bytes
 
 function preview(item) {
-  if (!previews.has(item.id)) previews.set(item.id, URL.createObjectURL(new Blob([item.payload.data], { type: item.payload.type || 'image/jpeg' })));
-  return previews.get(item.id);
+  const img = h('img', { class: 'mini', alt: '' });
+  const id = item.payload.id;
+  if (previews.has(id)) img.src = previews.get(id);
+  else {
+    blobs.get(id).then((data) => {
+      if (!data) return;
+      previews.set(id, URL.createObjectURL(new Blob([data], { type: item.payload.type || 'image/jpeg' })));
+      img.src = previews.get(id);
+    }).catch(() => {});
+  }
+  return img;
 }
 
 export function outboxItemCard(item, app) {
@@ -56,7 +66,7 @@ export function outboxItemCard(item, app) {
   const d = e.details || {};
   return h('div', { class: 'obitem s-' + item.status, 'data-item': item.id, 'data-status': item.status },
     h('div', { class: 'row between' },
-      item.kind === PHOTO && item.payload.data ? h('img', { class: 'mini', src: preview(item), alt: '' }) : null,
+      item.kind === PHOTO ? preview(item) : null,
       h('b', { class: 'grow' }, what(item)), h('span', { class: 'meta' }, status)),
     h('div', { class: 'meta' }, '本机记录于 ', fmtTime(new Date(item.created_at).toISOString())),
     p !== undefined ? h('progress', { max: 1, value: p }) : null,
