@@ -656,4 +656,25 @@ func TestBrowserTownshipReturnReachesTheCadreFirst(t *testing.T) {
 	if first != returned || !strings.Contains(reason, "户口簿照片不清晰") {
 		t.Errorf("first in the list: %s with reason %q; want the returned case %s with its reason", first, reason, returned)
 	}
+
+	// The cadre corrects the returned application: a new 户口簿 photo and the house's area.
+	cb.click(`#caselist [data-case="` + returned + `"]`)
+	cb.waitJS("the edit action", `document.querySelector('a[data-edit]')`, 15*time.Second)
+	cb.click(`a[data-edit]`)
+	cb.waitJS("the filed application in the form", `document.querySelector('form [name=head_name]')?.value === '周大山' && document.querySelector('form [name=head_name]').disabled && document.querySelector('form [name=floor_area_m2]').value === '48'`, 15*time.Second)
+	cb.fill("[name=floor_area_m2]", "55.5")
+	cb.shot("18-cadre-edits-returned")
+	cb.click("form button[type=submit]")
+	cb.waitJS("back in the file", `location.hash.startsWith('#/case/') && document.querySelector('[data-stage="applied"]')`, 15*time.Second)
+	var edited struct {
+		Version int `json:"version"`
+		House   struct {
+			FloorAreaM2 float64 `json:"floor_area_m2"`
+		} `json:"house"`
+	}
+	_, b2 := ts.do(t, "GET", "/api/cases/"+returned, as(cadreU), nil)
+	mustJSON(t, b2, &edited)
+	if edited.House.FloorAreaM2 != 55.5 {
+		t.Errorf("floor area on the server %v, want 55.5", edited.House.FloorAreaM2)
+	}
 }

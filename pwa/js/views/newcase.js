@@ -17,7 +17,12 @@ export async function newCaseView(main, app) {
   // #/new?fix=<outbox item>: correct an application the server refused.
   const fixId = new URLSearchParams(location.hash.split('?')[1] || '').get('fix');
   const fixing = fixId ? (await app.outbox.list()).find((i) => i.id === fixId && i.kind === CREATE) : null;
-  const year = fixing ? fixing.payload.body.program_year : app.program.year;
+  // #/new?edit=<case id>: correct the house and request of a filed case
+  // still awaiting 村委评议 (PATCH, online). Identity fields stay as filed:
+  // the server shows them masked.
+  const editId = new URLSearchParams(location.hash.split('?')[1] || '').get('edit');
+  const editing = editId ? (await api.cached('/api/cases/' + encodeURIComponent(editId))).data : null;
+  const year = fixing ? fixing.payload.body.program_year : editing ? editing.program_year : app.program.year;
   const inp = (name, attrs = {}) => h('input', { name, ...attrs });
   const members = h('div', { class: 'members' });
   const addMember = () => {
@@ -101,6 +106,7 @@ export async function newCaseView(main, app) {
     need(!(b.house.floor_area_m2 > 0 && b.house.floor_area_m2 < 2000), 'floor_area_m2', 'house.floor_area_m2', '请填写建筑面积');
     if (all && !b.method) errs.method = '请选择改造方式';
     need(checked('previously_renovated') && !b.reapplication_reason, 'reapplication_reason', 'reapplication_reason', '请填写再次纳入的原因');
+    if (editing) for (const k of Object.keys(errs)) if (k.startsWith('household.')) delete errs[k];
     for (const name of ['household.head_name', 'household.id_number', 'household.phone', 'household.hukou_no', 'household.type', 'house.address', 'house.built_year', 'house.structure', 'house.floor_area_m2', 'method', 'reapplication_reason']) {
       const el = form.querySelector(`[data-err="${name}"]`);
       if (el) el.textContent = errs[name] || '';
@@ -109,9 +115,9 @@ export async function newCaseView(main, app) {
       form.elements[n].classList.toggle('bad', Boolean(errs[key]));
     }
     let memBad = false;
-    for (const r of members.querySelectorAll('.member')) {
+    for (const r of editing ? [] : members.querySelectorAll('.member')) {
       const id = r.querySelector('[name=m_id]').value.trim();
-      const msg = id ? validateIDNumber(id) : (r.querySelector('[name=m_name]').value.trim() ? '' : '');
+      const msg = id ? validateIDNumber(id) : '';
       r.querySelector('.err').textContent = msg;
       if (msg) memBad = true;
     }
@@ -154,7 +160,7 @@ export async function newCaseView(main, app) {
   // background); photos are kept only once the application is submitted.
   let draftTimer = null;
   const saveDraft = () => {
-    if (fixing) return;
+    if (fixing || editing) return;
     clearTimeout(draftTimer);
     draftTimer = setTimeout(() => kv.set(DRAFT, { body: body(), grade: value('appraisal_grade') }).catch(() => {}), 400);
   };
@@ -172,7 +178,8 @@ export async function newCaseView(main, app) {
     const { b, errs } = check(true);
     const missing = Object.entries(NEED).filter(([k, n]) => picker.count(k) < n).map(([k]) => k);
     const formErr = form.querySelector('#formerr');
-    if (fixing) missing.length = 0; // its photos wait in the outbox already
+    if (fixing || editing) missing.length = 0; // its photos wait in the outbox, or are on the server
+    if (editing) return saveEdit(b, errs, formErr);
     if (Object.keys(errs).length || missing.length) {
       formErr.textContent = Object.keys(errs).length ? '请先改正标红的项目' : '还缺照片：' + missing.map((k) => ({ hukou: '户口簿', application: '书面申请', house_before: '房屋' }[k])).join('、');
       const bad = form.querySelector('.bad');
@@ -195,18 +202,59 @@ export async function newCaseView(main, app) {
     app.flush();
   });
 
-  clear(main, h('h2', { class: 'pad' }, fixing ? '修改申请' : '新申请', ' · ', app.user.area_name || ''),
+  // saveEdit sends the corrected house and request with the version they
+  // were read at; a file that moved on meanwhile is not overwritten.
+  async function saveEdit(b, errs, formErr) {
+    for (const k of Object.keys(errs)) if (k.startsWith('household.') || k === 'members') delete errs[k];
+    if (Object.keys(errs).length) { formErr.textContent = '请先改正标红的项目'; return; }
+    if (!navigator.onLine) { formErr.textContent = '修改已提交的申请需要联网'; return; }
+    const btn = form.querySelector('button[type=submit]');
+    btn.disabled = true;
+    try {
+      const res = await api.call('PATCH', '/api/cases/' + encodeURIComponent(editing.id), {
+        headers: { 'If-Match': '"' + editing.version + '"' },
+        body: { house: b.house, method: b.method, flags: b.flags, reapplication_reason: b.reapplication_reason },
+      });
+      const out = await res.json().catch(() => null);
+      if (!res.ok) {
+        const err = (out && out.error) || {};
+        formErr.textContent = res.status === 412 || res.status === 409 ? '这份档案已被更新，请返回查看最新后再修改' : (err.message || '保存失败') + (err.fields ? '：' + Object.values(err.fields).join('；') : '');
+        return;
+      }
+      await api.keep('/api/cases/' + out.id, out);
+      toast('已保存修改', 'ok');
+      app.go('#/case/' + encodeURIComponent(out.id));
+    } catch (err) {
+      formErr.textContent = err.offline ? '没有网络，修改未保存' : err.message;
+    } finally {
+      btn.disabled = false;
+    }
+  }
+
+  if (editing) {
+    // Identity is shown as filed (masked) and not sent.
+    for (const el of form.querySelectorAll('section:first-child input, section:first-child select, section:first-child button')) el.disabled = true;
+    picker.el.closest('section').hidden = true;
+    form.querySelector('button[type=submit]').textContent = '保存修改';
+  }
+
+  clear(main, h('h2', { class: 'pad' }, fixing || editing ? '修改申请' : '新申请', ' · ', app.user.area_name || ''),
+    editing ? h('div', { class: 'note' }, '可修改房屋、改造方式和情况；户主身份信息如有误，请撤回后重新申请。照片请在档案中“补充照片”。') : null,
     fixing && fixing.error ? h('div', { class: 'note bad' }, '服务器退回：', fixing.error.message, fixing.error.fields ? '：' + Object.values(fixing.error.fields).join('；') : '') : null,
     form);
-  const draft = fixing ? null : await kv.get(DRAFT).catch(() => null);
+  const draft = fixing || editing ? null : await kv.get(DRAFT).catch(() => null);
   if (fixing) prefill(form, members, addMember, pos, fixing.payload.body);
+  else if (editing) {
+    prefill(form, members, addMember, pos, editing);
+    for (const el of members.querySelectorAll('input, button')) el.disabled = true;
+  }
   else if (draft && draft.body.village_code === app.user.area_code) {
     prefill(form, members, addMember, pos, draft.body);
     form.elements.appraisal_grade.value = draft.grade || '';
     form.prepend(h('div', { class: 'note' }, '已恢复上次未提交的填写内容（照片需重新拍摄）。',
       h('button', { type: 'button', class: 'btn small ghost', onclick: async () => { await kv.del(DRAFT); app.rerender(); } }, '清空重填')));
   } else addMember();
-  check(Boolean(fixing));
+  check(Boolean(fixing || editing));
   liveAssess();
 }
 
