@@ -10,9 +10,14 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"image/jpeg"
 	"image/png"
+	mrand "math/rand/v2"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -148,6 +153,60 @@ func signaturePNG(t *testing.T, seed int) string {
 type staff struct {
 	cadre, officer, civil, rural, inspector, inspector2, approver, disburser, leader, admin string
 	names                                                                                   map[*string]string
+	// viaHTTP uploads photos through POST /api/cases/{id}/photos, as the
+	// phone does, instead of adding photo records directly.
+	viaHTTP bool
+}
+
+// evidence adds photos of kinds to case id.
+func (s *staff) evidence(t *testing.T, ts *testServer, id string, kinds ...domain.PhotoKind) {
+	t.Helper()
+	if !s.viaHTTP {
+		addEvidence(t, ts, id, kinds...)
+		return
+	}
+	for _, k := range kinds {
+		uploadCasePhoto(t, ts, s.officer, id, k)
+	}
+}
+
+var photoSeq atomic.Int64
+
+// uploadCasePhoto uploads a generated JPEG of kind to case id over HTTP.
+func uploadCasePhoto(t *testing.T, ts *testServer, token, id string, kind domain.PhotoKind) {
+	t.Helper()
+	n := photoSeq.Add(1)
+	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
+	r := mrand.New(mrand.NewPCG(uint64(n), 99))
+	for y := 0; y < 240; y++ {
+		for x := 0; x < 320; x++ {
+			img.Set(x, y, color.RGBA{uint8(r.IntN(256)), uint8(x*int(n)) + uint8(r.IntN(30)), uint8(y * 3), 255})
+		}
+	}
+	var jpg bytes.Buffer
+	if err := jpeg.Encode(&jpg, img, &jpeg.Options{Quality: 85}); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("id", fmt.Sprintf("%s-photo-%d", id, n))
+	mw.WriteField("kind", string(kind))
+	mw.WriteField("taken_at", ts.now().Add(-time.Minute).UTC().Format(time.RFC3339))
+	mw.WriteField("lat", "35.93")
+	mw.WriteField("lng", "103.32")
+	hdr := textproto.MIMEHeader{}
+	hdr.Set("Content-Disposition", `form-data; name="file"; filename="p.jpg"`)
+	hdr.Set("Content-Type", "image/jpeg")
+	fw, _ := mw.CreatePart(hdr)
+	fw.Write(jpg.Bytes())
+	mw.Close()
+	req, _ := http.NewRequest("POST", ts.URL+"/api/cases/"+id+"/photos", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, body := ts.send(t, req)
+	if res.StatusCode != http.StatusCreated {
+		t.Fatalf("upload %s photo: %d %s", kind, res.StatusCode, body)
+	}
 }
 
 func newStaff(t *testing.T, ts *testServer, village string) *staff {
@@ -203,16 +262,16 @@ func walkTo(t *testing.T, ts *testServer, s *staff, id string, n int, to domain.
 	for cur != to {
 		switch cur {
 		case domain.StageApplied:
-			addEvidence(t, ts, id, domain.PhotoHukou, domain.PhotoApplication, domain.PhotoHouseBefore)
+			s.evidence(t, ts, id, domain.PhotoHukou, domain.PhotoApplication, domain.PhotoHouseBefore)
 			step(s.cadre, "village_review", map[string]any{"result": "pass", "meeting_date": today(), "publicity_start": today()})
 		case domain.StageVillagePublicity:
-			addEvidence(t, ts, id, domain.PhotoNoticeVillage)
+			s.evidence(t, ts, id, domain.PhotoNoticeVillage)
 			s.travel(t, ts, 7*24*time.Hour)
 			step(s.cadre, "close_village_publicity", nil)
 		case domain.StageTownshipReview:
 			step(s.officer, "township_review", map[string]any{"result": "pass", "publicity_start": today()})
 		case domain.StageTownshipPublicity:
-			addEvidence(t, ts, id, domain.PhotoNoticeTownship)
+			s.evidence(t, ts, id, domain.PhotoNoticeTownship)
 			s.travel(t, ts, 7*24*time.Hour)
 			step(s.officer, "close_township_publicity", nil)
 		case domain.StageCountyReview:
@@ -220,14 +279,14 @@ func walkTo(t *testing.T, ts *testServer, s *staff, id string, n int, to domain.
 			step(s.inspector, "appraise", map[string]any{"grade": "D", "structure": "earth", "built_year": 1976, "notes": "墙体开裂"})
 			step(s.approver, "approve", map[string]any{"method": "rebuild"})
 		case domain.StageApproved:
-			addEvidence(t, ts, id, domain.PhotoAgreement)
+			s.evidence(t, ts, id, domain.PhotoAgreement)
 			step(s.cadre, "start_construction", map[string]any{"builder_name": "王师傅", "builder_cert_no": "GJ-0012",
 				"start_date": today(), "planned_finish": string(domain.DateOf(ts.now()).AddDays(60))})
 		case domain.StageConstruction:
-			addEvidence(t, ts, id, domain.PhotoProgress, domain.PhotoCompletion)
+			s.evidence(t, ts, id, domain.PhotoProgress, domain.PhotoCompletion)
 			step(s.officer, "request_acceptance", nil)
 		case domain.StageAcceptance:
-			addEvidence(t, ts, id, domain.PhotoAcceptance, domain.PhotoDemolition)
+			s.evidence(t, ts, id, domain.PhotoAcceptance, domain.PhotoDemolition)
 			step(s.inspector2, "accept", map[string]any{"result": "pass", "measured_area_m2": 62.5, "storeys": 1,
 				"checklist": map[string]string{"ring_beams": "pass", "tie_columns": "pass", "tie_bars": "pass", "foundation": "pass", "walls": "pass", "roof": "na"},
 				"signatures": []map[string]string{
@@ -254,6 +313,7 @@ func TestCaseWalksFromFilingToArchive(t *testing.T) {
 	ts := newTestServer(t)
 	ts.SetNow(walkStart)
 	s := newStaff(t, ts, vilA)
+	s.viaHTTP = true
 	id := "0a7c6f5e-1111-4c55-9d7e-2b1a0c9e7f11"
 	c := fileCase(t, ts, s.cadre, id, vilA, 1)
 	if c.Stage != "applied" || c.Version != 1 || c.Household.IDNumber != domain.MaskID(validID(1)) {
@@ -292,10 +352,17 @@ func TestCaseWalksFromFilingToArchive(t *testing.T) {
 	if strings.Contains(string(body), validID(1)) || strings.Contains(string(body), "6228480123456789012") {
 		t.Fatalf("the file shows a full identifier: %s", body)
 	}
-	// The signatures are in the object store under the case's folder.
+	// The signatures are in the object store under the case's folder,
+	// next to the photos.
 	objs, err := ts.App.Store.List(context.Background(), "cases/"+id+"/")
-	if err != nil || len(objs) != 3 {
-		t.Fatalf("signature objects: %v %v", objs, err)
+	sigs := 0
+	for _, o := range objs {
+		if strings.Contains(o.Key, "/sig-") {
+			sigs++
+		}
+	}
+	if err != nil || sigs != 3 || len(objs) < 3+13 {
+		t.Fatalf("objects: %d signatures of %d (%v)", sigs, len(objs), err)
 	}
 	// The audit chain holds.
 	res, body = ts.do(t, "GET", "/api/cases/"+id+"/audit", s.officer, nil)
