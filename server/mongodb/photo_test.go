@@ -79,3 +79,33 @@ func TestConcurrentWarningsAreAllKept(t *testing.T) {
 		t.Errorf("%d warnings kept of %d added concurrently", len(got.Warnings), n)
 	}
 }
+
+// TestDecisionOnAnOlderReadKeepsWarnings: a warning added to a case after
+// someone read it must survive that person's write (their write is
+// refused as changed, and they decide again on the fresh case).
+func TestDecisionOnAnOlderReadKeepsWarnings(t *testing.T) {
+	s := newStore(t)
+	ctx := context.Background()
+	if _, _, err := s.Create(ctx, sampleCase("w3", "622923100201", "622923198001011234", "H1")); err != nil {
+		t.Fatal(err)
+	}
+	read, err := s.Get(ctx, "w3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AddWarnings(ctx, "w3", []domain.Warning{dupWarning("p1", "q1")}); err != nil {
+		t.Fatal(err)
+	}
+	next := read
+	next.Version++
+	next.Stage = domain.StageVillagePublicity
+	next.History = append(append([]domain.HistoryEntry(nil), read.History...), domain.HistoryEntry{Seq: 2, Action: "village_review", At: t0, Hash: "h2", PrevHash: "h1"})
+	err = s.Update(ctx, read, next)
+	got, gerr := s.Get(ctx, "w3")
+	if gerr != nil {
+		t.Fatal(gerr)
+	}
+	if len(got.Warnings) != 1 {
+		t.Errorf("Update on a read older than a warning: %v, and the case now has %d warnings; want the write refused (ErrChanged) and the warning kept", err, len(got.Warnings))
+	}
+}
