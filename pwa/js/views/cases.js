@@ -27,11 +27,16 @@ export function caseRow(c, pending = 0) {
         pending ? h('span', { class: 'tag' }, pending + ' 项待发送') : null)));
 }
 
+// OPTIONAL actions are always offered but are nobody's next step.
+const OPTIONAL = ['withdraw', 'record_objection'];
+
 // returnedFirst puts cases sent back to the cadre (with a reason) on top,
-// then keeps the server's order (latest first).
+// then those awaiting the cadre's own action, then the rest, each group in
+// the server's order (latest first).
 export function returnedFirst(items) {
-  const ret = items.filter((c) => c.return_reason && c.stage === 'applied');
-  return ret.concat(items.filter((c) => !ret.includes(c)));
+  const work = (c) => ((c.next && c.next.actions) || []).some((a) => !OPTIONAL.includes(a));
+  const rank = (c) => (c.return_reason && c.stage === 'applied' ? 0 : work(c) ? 1 : 2);
+  return items.map((c, i) => [rank(c), i, c]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
 }
 
 async function pendingByCase(app) {
@@ -115,8 +120,13 @@ export async function queueView(main, app, mine) {
     items.length ? [list, more] : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));
 }
 
+// prefetch keeps the files of the queue for work on site without signal,
+// fetching only those changed since they were kept.
 async function prefetch(items) {
   for (const c of items) {
-    try { await api.cached('/api/cases/' + encodeURIComponent(c.id)); } catch { return; }
+    const path = '/api/cases/' + encodeURIComponent(c.id);
+    const kept = await api.kept(path).catch(() => null);
+    if (kept && kept.version === c.version) continue;
+    try { await api.cached(path); } catch { return; }
   }
 }
