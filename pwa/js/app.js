@@ -137,12 +137,18 @@ async function route() {
   };
   const view = views[name];
   if (!view) { app.go(home(app.user.role)); return; }
+  // Each screen draws into its own <main>: a slow screen the person already
+  // left finishes into a detached element instead of over the new one.
+  const fresh = h('main', { id: 'main' });
+  app.main.replaceWith(fresh);
+  app.main = fresh;
   window.scrollTo(0, 0);
   try {
     await view();
   } catch (err) {
+    if (app.main !== fresh) return; // the person has moved on
     if (!(err instanceof api.ApiError) && !err.offline) console.error(err);
-    clear(app.main, h('div', { class: 'empty bad' }, err.offline ? '没有网络，且本机没有这页的离线副本。'
+    clear(fresh, h('div', { class: 'empty bad' }, err.offline ? '没有网络，且本机没有这页的离线副本。'
       : err instanceof api.ApiError ? err.message : '页面出错了，请刷新后重试。'));
   }
 }
