@@ -33,7 +33,6 @@ const app = {
   program: PROGRAM_2024,
   outbox: null,
   main: null,
-  view: null,
   go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
   rerender() { route(); },
 };

@@ -77,7 +77,7 @@ export class Outbox {
     return item;
   }
 
-  // blockedBy says whether an unsent earlier item must land before it: a
+  // waitsFor says whether an unsent earlier item must land before it: a
   // photo waits only for its case to exist; an action waits for everything
   // of its case queued before it.
   static waitsFor(item, earlier) {
