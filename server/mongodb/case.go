@@ -33,6 +33,9 @@ type Cases struct {
 	counts *mongo.Collection
 	// Now is the clock used to age identity reservations; tests may set it.
 	Now func() time.Time
+	// ListFromDB makes List query the database even on FerretDB (tests
+	// use it to cover the MongoDB path).
+	ListFromDB bool
 }
 
 // NewCases returns the case store on db.
@@ -284,13 +287,18 @@ type listCursor struct {
 var idFragment = regexp.MustCompile(`^[0-9]{1,17}[0-9Xx]?$`)
 
 // List returns cases sorted by updated_at descending, then id, one page
-// at a time.
+// at a time. The cases come without their history, with identifiers
+// masked and photos reduced to id, kind and time: enough for a list row,
+// its deadline and next steps, never a whole file.
 func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
 	if q.Stages != nil && len(q.Stages) == 0 {
 		return ListPage{}, nil
+	}
+	if !s.ListFromDB && isFerret(ctx, s.db) {
+		return s.listView(ctx, q)
 	}
 	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
 	if q.ProgramYear != 0 {
@@ -349,7 +357,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		if err := cur.Decode(&d); err != nil {
 			return ListPage{}, fmt.Errorf("decode case: %w", err)
 		}
-		c := toDomain(d)
+		c := entryOf(toDomain(d)).c
 		if q.Keep != nil && !q.Keep(c) {
 			continue
 		}
@@ -363,11 +371,15 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		return ListPage{}, fmt.Errorf("list cases: %w", err)
 	}
 	if more {
-		last := page.Items[len(page.Items)-1]
-		b, _ := json.Marshal(listCursor{U: last.UpdatedAt.UnixMilli(), I: last.ID})
-		page.NextCursor = base64.RawURLEncoding.EncodeToString(b)
+		page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
 	}
 	return page, nil
+}
+
+// cursorAfter is the opaque cursor of the page that follows case last.
+func cursorAfter(last domain.Case) string {
+	b, _ := json.Marshal(listCursor{U: last.UpdatedAt.UnixMilli(), I: last.ID})
+	return base64.RawURLEncoding.EncodeToString(b)
 }
 
 func decodeCursor(s string) (listCursor, error) {

@@ -362,13 +362,20 @@ func TestListFiltersAndPages(t *testing.T) {
 		{"year", ListQuery{Area: "622923", ProgramYear: 2025}, 0},
 		{"keep", ListQuery{Area: "622923", Keep: func(c domain.Case) bool { return c.ID < "c05" }, Limit: 2}, 5},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := ids(tt.q); len(got) != tt.want {
-				t.Fatalf("got %d cases %v, want %d", len(got), got, tt.want)
-			}
-		})
+	for _, fromDB := range []bool{false, true} {
+		s.ListFromDB = fromDB // FerretDB answers from the list view; MongoDB from queries
+		for _, tt := range tests {
+			t.Run(fmt.Sprintf("%s/db=%v", tt.name, fromDB), func(t *testing.T) {
+				if got := ids(tt.q); len(got) != tt.want {
+					t.Fatalf("got %d cases %v, want %d", len(got), got, tt.want)
+				}
+			})
+		}
+		if got := ids(ListQuery{Area: "622923", Limit: 4}); !reflect.DeepEqual(got, sorted) {
+			t.Fatalf("db=%v: order %v, want %v", fromDB, got, sorted)
+		}
 	}
+	s.ListFromDB = false
 	if _, err := s.List(ctx, ListQuery{Area: "622923", Cursor: "!!"}); code(err) != "invalid_input" {
 		t.Fatalf("bad cursor: %v", err)
 	}

@@ -76,10 +76,14 @@ func lastPassed(c domain.Case) *domain.Acceptance {
 	return nil
 }
 
-// count moves the counters from old's contribution to next's (either may
-// be nil). A failure is not returned: the case write has happened, and
-// Reconcile at the next start puts the counters right.
+// count follows every successful case write: it puts next in the list
+// view (FerretDB) and moves the counters from old's contribution to
+// next's (either may be nil). A failure is not returned: the case write
+// has happened, and Reconcile at the next start puts the counters right.
 func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
+	if next != nil && isFerret(ctx, s.db) {
+		s.view().put(*next)
+	}
 	diffs := map[string]map[string]int64{}
 	add := func(c *domain.Case, sign int64) {
 		if c == nil {
@@ -175,7 +179,12 @@ func (s *Cases) Counts(ctx context.Context, year int, area string) ([]VillageCou
 // a crash between a case write and its counter update heals).
 func (s *Cases) Reconcile(ctx context.Context) error {
 	want := map[string]*VillageCounts{}
+	ferret := isFerret(ctx, s.db)
+	var all []viewEntry
 	err := s.All(ctx, 0, func(c domain.Case) error {
+		if ferret {
+			all = append(all, entryOf(c))
+		}
 		id := counterID(c.ProgramYear, c.VillageCode)
 		v := want[id]
 		if v == nil {
@@ -188,6 +197,9 @@ func (s *Cases) Reconcile(ctx context.Context) error {
 	})
 	if err != nil {
 		return fmt.Errorf("reconcile dashboard counters: %w", err)
+	}
+	if ferret {
+		s.view().fill(all) // the same scan builds the list view
 	}
 	for id, v := range want {
 		_, err := s.counts.ReplaceOne(ctx, bson.M{"_id": id}, v, options.Replace().SetUpsert(true))

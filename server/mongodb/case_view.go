@@ -1,0 +1,198 @@
+package mongodb
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/yongjing/anju/domain"
+)
+
+// caseView is this process's read model of every case, for lists on
+// embedded FerretDB. FerretDB sorts and filters by decoding every stored
+// document (5,000 cases: 11 s for one sorted page), so there the case
+// list is answered from memory: each case without its history, its
+// photos reduced to id, kind and time, identifiers masked (about 2 KB a
+// case). It is built by the scan Reconcile makes at start (or on first
+// use) and kept current after every case write of this process, which on
+// FerretDB is the only writer (see stripes). On MongoDB lists are queries.
+type caseView struct {
+	mu     sync.RWMutex
+	loaded bool
+	byID   map[string]viewEntry
+}
+
+type viewEntry struct {
+	c      domain.Case
+	idHash string // of the head's full 身份证号, for a search by the whole number
+	idTail string // its last 6 characters
+	rank   [3]int // version, history length, warning count: later writes rank higher
+}
+
+type viewKey struct {
+	client any
+	db     string
+}
+
+var views sync.Map // viewKey → *caseView
+
+func (s *Cases) view() *caseView {
+	v, _ := views.LoadOrStore(viewKey{s.db.Client(), s.db.Name()}, &caseView{byID: map[string]viewEntry{}})
+	return v.(*caseView)
+}
+
+// entryOf is what the view keeps of c.
+func entryOf(c domain.Case) viewEntry {
+	e := viewEntry{rank: [3]int{c.Version, len(c.History), len(c.Warnings)}}
+	if id := normID(c.Household.IDNumber); id != "" {
+		e.idHash, e.idTail = hashHex(id), id[max(0, len(id)-6):]
+	}
+	n := c
+	n.History = nil
+	n.UpdatedAt = c.UpdatedAt.UTC().Truncate(time.Millisecond) // as stored, for the cursor
+	n.Household.IDNumber = domain.MaskID(c.Household.IDNumber)
+	n.Household.Members = make([]domain.Member, len(c.Household.Members))
+	for i, m := range c.Household.Members {
+		m.IDNumber = domain.MaskID(m.IDNumber)
+		n.Household.Members[i] = m
+	}
+	if c.Payment != nil {
+		p := *c.Payment
+		p.AccountNo = domain.MaskAccount(p.AccountNo)
+		n.Payment = &p
+	}
+	n.Photos = make([]domain.Photo, len(c.Photos))
+	for i, p := range c.Photos {
+		n.Photos[i] = domain.Photo{ID: p.ID, Kind: p.Kind, TakenAt: p.TakenAt}
+	}
+	e.c = n
+	return e
+}
+
+// put records c unless the view already holds a later write of it.
+func (v *caseView) put(c domain.Case) {
+	e := entryOf(c)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if !v.loaded {
+		return
+	}
+	if old, ok := v.byID[c.ID]; ok && !ranksBefore(old.rank, e.rank) {
+		return
+	}
+	v.byID[c.ID] = e
+}
+
+func ranksBefore(a, b [3]int) bool {
+	for i := range a {
+		if a[i] != b[i] {
+			return a[i] < b[i]
+		}
+	}
+	return false
+}
+
+// fill replaces the view's content with entries.
+func (v *caseView) fill(entries []viewEntry) {
+	m := make(map[string]viewEntry, len(entries))
+	for _, e := range entries {
+		m[e.c.ID] = e
+	}
+	v.mu.Lock()
+	v.byID, v.loaded = m, true
+	v.mu.Unlock()
+}
+
+// ensureView builds the view from the database if it is not built yet.
+func (s *Cases) ensureView(ctx context.Context) (*caseView, error) {
+	v := s.view()
+	v.mu.RLock()
+	ok := v.loaded
+	v.mu.RUnlock()
+	if ok {
+		return v, nil
+	}
+	var all []viewEntry
+	if err := s.All(ctx, 0, func(c domain.Case) error { all = append(all, entryOf(c)); return nil }); err != nil {
+		return nil, err
+	}
+	// Writes that land during the scan are put again by their writers once
+	// loaded is set; put keeps the latest of each case.
+	v.fill(all)
+	return v, nil
+}
+
+// listView answers q from the view.
+func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
+	var cur *listCursor
+	if q.Cursor != "" {
+		c, err := decodeCursor(q.Cursor)
+		if err != nil {
+			return ListPage{}, err
+		}
+		cur = &c
+	}
+	v, err := s.ensureView(ctx)
+	if err != nil {
+		return ListPage{}, err
+	}
+	stages := map[domain.Stage]bool{}
+	for _, st := range q.Stages {
+		stages[st] = true
+	}
+	text := strings.TrimSpace(q.Q)
+	idQ := ""
+	if idFragment.MatchString(text) {
+		idQ = normID(text)
+	}
+	v.mu.RLock()
+	var hits []domain.Case
+	for _, e := range v.byID {
+		c := e.c
+		switch {
+		case !strings.HasPrefix(c.VillageCode, q.Area),
+			q.ProgramYear != 0 && c.ProgramYear != q.ProgramYear,
+			q.Township != "" && domain.TownshipOf(c.VillageCode) != q.Township,
+			q.Village != "" && c.VillageCode != q.Village,
+			q.Stages != nil && !stages[c.Stage],
+			q.HasWarnings && len(c.Warnings) == 0:
+			continue
+		}
+		if text != "" {
+			byName := strings.Contains(c.Household.HeadName, text)
+			byID := idQ != "" && ((len(idQ) == 18 && e.idHash == hashHex(idQ)) || (len(idQ) <= 6 && strings.HasSuffix(e.idTail, idQ)))
+			if !byName && !byID {
+				continue
+			}
+		}
+		if cur != nil {
+			u := c.UpdatedAt.UnixMilli()
+			if u > cur.U || (u == cur.U && c.ID <= cur.I) {
+				continue
+			}
+		}
+		hits = append(hits, c)
+	}
+	v.mu.RUnlock()
+	sort.Slice(hits, func(i, j int) bool {
+		a, b := hits[i].UpdatedAt.UnixMilli(), hits[j].UpdatedAt.UnixMilli()
+		if a != b {
+			return a > b
+		}
+		return hits[i].ID < hits[j].ID
+	})
+	var page ListPage
+	for _, c := range hits {
+		if q.Keep != nil && !q.Keep(c) {
+			continue
+		}
+		if len(page.Items) == q.Limit {
+			page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
+			break
+		}
+		page.Items = append(page.Items, c)
+	}
+	return page, nil
+}
