@@ -312,6 +312,30 @@ func TestBrowserCadreFilesOfflineThenSyncs(t *testing.T) {
 	if c.Stage != "village_publicity" || len(c.Photos) != 4 {
 		t.Errorf("after the review: stage %s with %d photos, want village_publicity with 4", c.Stage, len(c.Photos))
 	}
+
+	// An objection during 公示 is recorded, then dismissed with an explanation.
+	b.click(`button[data-action="record_objection"]`)
+	b.fill(`form[data-action="record_objection"] [name=text]`, "村民反映该户另有一处住房")
+	b.click(`form[data-action="record_objection"] button[type=submit]`)
+	b.waitJS("the objection recorded", `document.body.textContent.includes('村民反映该户另有一处住房 → 待处理') && document.querySelector('button[data-action="resolve_objection"]')`, 15*time.Second)
+	b.click(`button[data-action="resolve_objection"]`)
+	b.waitJS("the open objection offered", `document.querySelector('form[data-action="resolve_objection"] [name=objection_id] option[value]:not([value=""])')`, 5*time.Second)
+	eval[any](b, `(() => { const s = document.querySelector('form[data-action="resolve_objection"] [name=objection_id]'); s.value = s.options[1].value; s.dispatchEvent(new Event('change', {bubbles: true})); })(), null`)
+	b.click(`form[data-action="resolve_objection"] [name=outcome][value=dismissed]`)
+	b.fill(`form[data-action="resolve_objection"] [name=explanation]`, "经核实，另一处为其兄弟所有")
+	b.shot("07c-resolve-objection")
+	b.click(`form[data-action="resolve_objection"] button[type=submit]`)
+	b.waitJS("the objection dismissed", `!document.querySelector('button[data-action="resolve_objection"]') && document.body.textContent.includes('不成立：经核实')`, 15*time.Second)
+	var objs struct {
+		Objections []struct {
+			Outcome string `json:"outcome"`
+		} `json:"objections"`
+	}
+	_, ob := ts.do(t, "GET", "/api/cases/"+c.ID, cadre, nil)
+	mustJSON(t, ob, &objs)
+	if len(objs.Objections) != 1 || objs.Objections[0].Outcome != "dismissed" {
+		t.Errorf("objections on the server: %+v, want one dismissed", objs.Objections)
+	}
 }
 
 // drawSignature strokes a signature on the pad with mouse input.

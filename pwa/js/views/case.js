@@ -253,32 +253,45 @@ function localCase(item, all, app) {
   ];
 }
 
-export async function caseView(main, app, id) {
-  clear(main, spinner());
+export async function caseView(main, app, id, quiet = false) {
+  if (!quiet) clear(main, spinner());
   const path = '/api/cases/' + encodeURIComponent(id);
   const all = await app.outbox.list();
   const create = all.find((i) => i.kind === CREATE && i.case_id === id);
-  if (create) clear(main, localCase(create, all, app));
-  else {
-    const r = await api.cached(path);
-    render(main, app, r.data, r.stale, all);
+  const data = create ? null : await api.cached(path);
+  // A quiet refresh (something landed) never closes a form the person opened.
+  if (!(quiet && hasOpenForm(main))) {
+    if (create) clear(main, localCase(create, all, app));
+    else render(main, app, data.data, data.stale, all);
+  }
+  if (!main.dataset.watching) {
+    main.dataset.watching = '1';
+    watchProgress(main, app, location.hash);
   }
   listenSent(main, app, id);
-  watchProgress(main, app, location.hash);
 }
 
-// listenSent re-renders the case when the outbox lands something for it.
+function hasOpenForm(main) {
+  return Boolean(main.querySelector('#actionform form'));
+}
+
+// listenSent refreshes the file once when the outbox lands something for it.
 function listenSent(main, app, id) {
   const on = (e) => {
     if (!document.body.contains(main) || !location.hash.startsWith('#/case/' + encodeURIComponent(id))) { window.removeEventListener('anju:sent', on); return; }
-    if (e.detail && e.detail.case_id === id && !main.querySelector('form.dirty')) { window.removeEventListener('anju:sent', on); caseView(main, app, id); }
+    if (!e.detail || e.detail.case_id !== id || hasOpenForm(main)) return;
+    window.removeEventListener('anju:sent', on);
+    caseView(main, app, id, true);
   };
+  if (main.onSent) window.removeEventListener('anju:sent', main.onSent);
+  main.onSent = on;
   window.addEventListener('anju:sent', on);
 }
 
 function render(main, app, c, stale, outboxItems) {
   const pending = outboxItems.filter((i) => i.case_id === c.id);
-  const actions = (c.next && c.next.actions) || [];
+  // 处理异议 is offered by stage; show it only when an objection is open.
+  const actions = ((c.next && c.next.actions) || []).filter((a) => a !== 'resolve_objection' || (c.objections || []).some((o) => !o.outcome));
   const formBox = h('div', { id: 'actionform' });
   const open = (action) => {
     clear(formBox, section(label(ACTIONS, action), actionForm(action, c, app, async (r) => {
@@ -286,7 +299,6 @@ function render(main, app, c, stale, outboxItems) {
       else if (r.conflict) { toast('案件已被他人更新，请处理冲突', 'bad'); caseView(main, app, c.id); }
       else { toast('已保存在本机，来信号后自动提交', 'ok'); render(main, app, c, stale, await app.outbox.list()); }
     })));
-    formBox.querySelector('form').addEventListener('input', (e) => e.currentTarget.classList.add('dirty'), { once: true });
     formBox.scrollIntoView({ behavior: 'smooth' });
   };
   const canPhoto = !['leader', 'admin'].includes(app.user.role) && !['archived', 'rejected', 'withdrawn'].includes(c.stage);
