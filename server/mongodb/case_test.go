@@ -12,6 +12,7 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 
 	"github.com/yongjing/anju/domain"
 	. "github.com/yongjing/anju/server/mongodb"
@@ -443,6 +444,37 @@ func TestCountersFollowWritesAndReconcile(t *testing.T) {
 	}
 	if !reflect.DeepEqual(fixed, live) {
 		t.Fatalf("reconciled %+v\nwant %+v", fixed, live)
+	}
+	// After Reconcile the dashboard reads the in-memory mirror, which
+	// follows later writes exactly as the documents do.
+	b2 := b
+	b2.Version, b2.Stage = 2, domain.StageWithdrawn
+	if err := s.Update(ctx, b, b2); err != nil {
+		t.Fatal(err)
+	}
+	mem, _ := s.Counts(ctx, 2024, "622923")
+	cur, err := counts(s).Find(ctx, bson.M{}, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var docs []VillageCounts
+	if err := cur.All(ctx, &docs); err != nil {
+		t.Fatal(err)
+	}
+	for i := range docs {
+		for st, n := range docs[i].ByStage {
+			if n == 0 {
+				delete(docs[i].ByStage, st)
+			}
+		}
+		for st, n := range mem[i].ByStage {
+			if n == 0 {
+				delete(mem[i].ByStage, st)
+			}
+		}
+	}
+	if !reflect.DeepEqual(mem, docs) || mem[1].ByStage[domain.StageWithdrawn] != 1 {
+		t.Fatalf("in memory %+v\nstored %+v", mem, docs)
 	}
 }
 

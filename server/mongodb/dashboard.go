@@ -3,8 +3,11 @@ package mongodb
 import (
 	"context"
 	"fmt"
+	"maps"
 	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo/options"
@@ -99,6 +102,9 @@ func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
 	}
 	add(old, -1)
 	add(next, +1)
+	if isFerret(ctx, s.db) {
+		s.view().addCounts(diffs, old, next)
+	}
 	for id, d := range diffs {
 		inc := bson.M{}
 		for k, v := range d {
@@ -154,6 +160,11 @@ func emptyCounts(id string, year int, village string) VillageCounts {
 // Counts returns the counters of every village in area (a county,
 // township or village code) for a program year.
 func (s *Cases) Counts(ctx context.Context, year int, area string) ([]VillageCounts, error) {
+	if isFerret(ctx, s.db) {
+		if out, ok := s.view().countsOf(year, area); ok {
+			return out, nil
+		}
+	}
 	filter := bson.M{"program_year": year}
 	switch domain.LevelOf(area) {
 	case domain.LevelVillage:
@@ -200,6 +211,7 @@ func (s *Cases) Reconcile(ctx context.Context) error {
 	}
 	if ferret {
 		s.view().fill(all) // the same scan builds the list view
+		defer s.view().setCounts(want)
 	}
 	for id, v := range want {
 		_, err := s.counts.ReplaceOne(ctx, bson.M{"_id": id}, v, options.Replace().SetUpsert(true))
@@ -235,4 +247,67 @@ func (v *VillageCounts) add(m map[string]int64) {
 			v.AcceptedUnpaid[domain.Date(k[16:])] += n
 		}
 	}
+}
+
+// addCounts applies counter diffs (by counter id, as count makes them)
+// to the in-memory mirror, if it is built.
+func (v *caseView) addCounts(diffs map[string]map[string]int64, old, next *domain.Case) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.counts == nil {
+		return
+	}
+	for id, d := range diffs {
+		vc := v.counts[id]
+		if vc == nil {
+			c := next
+			if c == nil || counterID(c.ProgramYear, c.VillageCode) != id {
+				c = old
+			}
+			e := emptyCounts(id, c.ProgramYear, c.VillageCode)
+			vc = &e
+			v.counts[id] = vc
+		}
+		vc.add(d)
+	}
+}
+
+// setCounts replaces the in-memory mirror with the reconciled counters.
+func (v *caseView) setCounts(want map[string]*VillageCounts) {
+	m := make(map[string]*VillageCounts, len(want))
+	for id, vc := range want {
+		c := cloneCounts(*vc)
+		m[id] = &c
+	}
+	v.mu.Lock()
+	v.counts = m
+	v.mu.Unlock()
+}
+
+// countsOf answers Counts from the mirror; ok is false when it is not built.
+func (v *caseView) countsOf(year int, area string) (out []VillageCounts, ok bool) {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	if v.counts == nil {
+		return nil, false
+	}
+	for _, vc := range v.counts {
+		if vc.ProgramYear == year && strings.HasPrefix(vc.VillageCode, area) {
+			out = append(out, cloneCounts(*vc))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return out, true
+}
+
+func cloneCounts(vc VillageCounts) VillageCounts {
+	vc.ByStage = maps.Clone(vc.ByStage)
+	vc.AcceptedUnpaid = maps.Clone(vc.AcceptedUnpaid)
+	if vc.ByStage == nil {
+		vc.ByStage = map[domain.Stage]int64{}
+	}
+	if vc.AcceptedUnpaid == nil {
+		vc.AcceptedUnpaid = map[domain.Date]int64{}
+	}
+	return vc
 }
