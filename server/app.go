@@ -51,7 +51,7 @@ type App struct {
 
 	handlerOnce sync.Once
 	handler     *echo.Echo
-	public      map[string]bool // route paths open without signing in
+	public      map[string]bool // "METHOD /path" of routes open without signing in
 
 	closers []func()
 }
@@ -266,7 +266,7 @@ func (a *App) Handler() http.Handler {
 // registered here and those added by rootHooks (see authenticate).
 func (a *App) routes(e *echo.Echo) {
 	a.public = map[string]bool{}
-	pub := func(r *echo.Route) { a.public[r.Path] = true }
+	pub := func(r *echo.Route) { a.public[r.Method+" "+r.Path] = true }
 	pub(e.GET("/api/health", a.health))
 	pub(e.GET("/api/ready", a.ready))
 	pub(e.GET("/api/openapi.json", a.openapi))
@@ -295,7 +295,7 @@ func (a *App) routes(e *echo.Echo) {
 	}
 	for _, r := range e.Routes() {
 		if !before[r.Method+" "+r.Path] {
-			a.public[r.Path] = true
+			a.public[r.Method+" "+r.Path] = true
 		}
 	}
 }

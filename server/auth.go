@@ -282,15 +282,19 @@ func (a *App) parseAccess(s string) (string, error) {
 }
 
 // authenticate admits requests to /api routes only with a valid access
-// token of an enabled user, except public routes and requests that match
-// no route (answered 404). The user is read on every request, so disabling
+// token of an enabled user, except public routes (by method and path) and
+// requests that match no route (answered 404) or a route of another method
+// (405). A route added to the router after it was built is not public. The user is read on every request, so disabling
 // an account or changing its role or area takes effect at once, not when
 // the token expires.
 func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := c.Path()
-		if p == "" || a.public[p] || !strings.HasPrefix(p, "/api/") {
+		if p == "" || !strings.HasPrefix(p, "/api/") || a.public[c.Request().Method+" "+p] {
 			return next(c)
+		}
+		if c.Get(echo.ContextKeyHeaderAllow) != nil {
+			return next(c) // the path exists but not this method: 405 (or OPTIONS)
 		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		tok, ok := strings.CutPrefix(h, "Bearer ")
