@@ -33,7 +33,8 @@ var Permissions = []Permission{
 }
 
 // grants says which roles hold each permission. The admin runs the system
-// but sees no household data; the leader reads, never writes; full ID and
+// and sees the progress figures (counts and sums, no person) but no
+// household's file; the leader reads, never writes; full ID and
 // account numbers go only to the roles whose work needs them (PIPL art. 28).
 var grants = map[Permission][]Role{
 	PermManageUsers:    {RoleAdmin},
@@ -46,7 +47,7 @@ var grants = map[Permission][]Role{
 	PermUploadPhoto: {RoleVillageCadre, RoleTownshipOfficer, RoleCountyInspector,
 		RoleCivilAffairs, RoleRuralRevitalization, RoleDisburser},
 	PermReadDashboard: {RoleVillageCadre, RoleTownshipOfficer, RoleCountyInspector, RoleCountyApprover,
-		RoleCivilAffairs, RoleRuralRevitalization, RoleDisburser, RoleLeader},
+		RoleCivilAffairs, RoleRuralRevitalization, RoleDisburser, RoleLeader, RoleAdmin},
 	PermRevealID:      {RoleVillageCadre, RoleTownshipOfficer, RoleCivilAffairs, RoleRuralRevitalization},
 	PermRevealAccount: {RoleDisburser},
 }

@@ -16,7 +16,7 @@ var wantGrants = map[Role]string{
 	RoleRuralRevitalization: "read_cases upload_photo read_dashboard reveal_id",
 	RoleDisburser:           "read_cases upload_photo read_dashboard reveal_account",
 	RoleLeader:              "read_cases read_dashboard",
-	RoleAdmin:               "manage_users manage_areas manage_programs",
+	RoleAdmin:               "manage_users manage_areas manage_programs read_dashboard",
 }
 
 // homes are where a user of each level sits, and the areas around it.
@@ -117,6 +117,7 @@ func TestCanNamedCases(t *testing.T) {
 		{"unknown role", Actor{Role: "mayor", AreaCode: CountyCode}, PermReadCases, CountyCode, false},
 		{"unknown permission", Actor{Role: RoleAdmin, AreaCode: CountyCode}, "delete_everything", CountyCode, false},
 		{"admin reads no cases", Actor{Role: RoleAdmin, AreaCode: CountyCode}, PermReadCases, CountyCode, false},
+		{"admin reads the county's figures", Actor{Role: RoleAdmin, AreaCode: CountyCode}, PermReadDashboard, CountyCode, true},
 	} {
 		if got := Can(tc.act, tc.p, tc.area); got != tc.want {
 			t.Errorf("%s: Can = %v, want %v", tc.name, got, tc.want)
