@@ -14,6 +14,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/yongjing/anju/domain"
+	"github.com/yongjing/anju/server/mongodb"
+	"github.com/yongjing/anju/server/mongodb/dbtest"
 )
 
 // startOn runs the App the way main does (embedded database, photos on
@@ -114,4 +116,36 @@ func TestReadyFailsWhenTheDatabaseIsGone(t *testing.T) {
 	mustStatus(t, res, body, http.StatusServiceUnavailable)
 	res, body = ts.do(t, "GET", "/api/health", "", nil)
 	mustStatus(t, res, body, http.StatusOK)
+}
+
+func TestTwoInstancesStartTogetherOnOneDatabase(t *testing.T) {
+	db := dbtest.New(t)
+	errs := make(chan error, 2)
+	apps := make(chan *App, 2)
+	for i := 0; i < 2; i++ {
+		go func() {
+			app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{DB: db, Store: nil, Log: testLogger(t), Out: &bytes.Buffer{}})
+			errs <- err
+			apps <- app
+		}()
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-errs; err != nil {
+			t.Errorf("instance start: %v", err)
+		}
+		if app := <-apps; app != nil {
+			defer app.Close()
+		}
+	}
+	users, err := mongodb.NewUsers(db).List(context.Background(), mongodb.UserFilter{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(users) != 1 || users[0].Username != "admin" {
+		t.Errorf("users after two starts: %+v", users)
+	}
+	areas, err := mongodb.NewAreas(db).All(context.Background())
+	if err != nil || len(areas) != 18 {
+		t.Errorf("%d areas after two starts (%v), want the county and 17 townships", len(areas), err)
+	}
 }

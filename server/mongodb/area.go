@@ -36,12 +36,13 @@ func (d areaDoc) toDomain() domain.Area {
 var errAreaNotFound = &domain.Error{Kind: domain.KindNotFound, Code: "area_not_found", Message: "区域不存在"}
 
 // Seed adds the areas that are missing and leaves existing ones untouched,
-// so it can run on every start.
+// so it can run on every start, by several instances at once: each area is
+// an insert whose duplicate key means "already there" (an upsert could race
+// on FerretDB, which does not isolate concurrent updates).
 func (s *Areas) Seed(ctx context.Context, areas []domain.Area) error {
 	for _, a := range areas {
-		_, err := s.c.UpdateOne(ctx, bson.M{"_id": a.Code},
-			bson.M{"$setOnInsert": areaToDoc(a)}, options.Update().SetUpsert(true))
-		if err != nil {
+		_, err := s.c.InsertOne(ctx, areaToDoc(a))
+		if err != nil && !mongo.IsDuplicateKeyError(err) {
 			return fmt.Errorf("seed area %s: %w", a.Code, err)
 		}
 	}
