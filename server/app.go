@@ -276,6 +276,7 @@ func (a *App) routes(e *echo.Echo) {
 
 	api := e.Group("/api")
 	api.GET("/me", a.me)
+	api.POST("/me/password", a.changePassword)
 	api.GET("/areas", a.listAreas)
 	api.POST("/areas", a.createArea)
 	api.POST("/areas/import", a.importAreas)

@@ -367,3 +367,67 @@ func (a *App) sweepSignIns(interval time.Duration) {
 		}
 	}()
 }
+
+type changePasswordRequest struct {
+	OldPassword string `json:"old_password"`
+	NewPassword string `json:"new_password"`
+}
+
+// changePassword lets a signed-in user replace their own password (the
+// admin sets the first one). The old password is checked like a sign-in:
+// failures count toward the same lock. Every other sign-in of the user
+// ends; the answer is a fresh token pair for this one.
+func (a *App) changePassword(c echo.Context) error {
+	var req changePasswordRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	u, ok := c.Get(ctxUser).(domain.User)
+	if !ok {
+		return errNotSignedIn
+	}
+	f := map[string]string{}
+	if req.OldPassword == "" {
+		f["old_password"] = "请输入原密码"
+	}
+	if msg := domain.ValidatePassword(req.NewPassword); msg != "" {
+		f["new_password"] = msg
+	} else if req.NewPassword == req.OldPassword {
+		f["new_password"] = "新密码不能与原密码相同"
+	}
+	if len(f) > 0 {
+		return domain.InvalidFields(f)
+	}
+	ctx := c.Request().Context()
+	now := a.Now()
+	failures, err := a.lockouts.Recent(ctx, u.Username, now.Add(-lockWindow), lockAfter)
+	if err != nil {
+		return err
+	}
+	if until, locked := lockedUntil(failures, now); locked {
+		return tooManyAttempts(until, now)
+	}
+	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.OldPassword)) != nil {
+		if err := a.lockouts.Record(ctx, newID(), u.Username, now); err != nil {
+			return err
+		}
+		return domain.InvalidFields(map[string]string{"old_password": "原密码不正确"})
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(req.NewPassword), a.Cfg.BcryptCost)
+	if err != nil {
+		return err
+	}
+	u.PasswordHash, u.UpdatedAt = string(hash), now.UTC()
+	if err := a.users.Update(ctx, u); err != nil {
+		return err
+	}
+	if err := a.tokens.RevokeUser(ctx, u.ID, "password changed", now); err != nil {
+		return err
+	}
+	resp, err := a.issueTokens(ctx, u, newID())
+	if err != nil {
+		return err
+	}
+	logOf(c).Info("password changed", "user_id", u.ID)
+	return c.JSON(http.StatusOK, resp)
+}

@@ -356,3 +356,52 @@ func TestConcurrentFailuresAreAllCounted(t *testing.T) {
 	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "admin", "password": testAdminPassword})
 	mustStatus(t, res, body, http.StatusTooManyRequests)
 }
+
+func TestUserChangesOwnPassword(t *testing.T) {
+	ts := newTestServer(t)
+	_, u := ts.user(t, domain.RoleVillageCadre, "622923100201")
+	first := ts.login(t, u.Username, testPassword)
+	second := ts.login(t, u.Username, testPassword) // another phone
+	change := func(tok string, body any) (*http.Response, []byte) {
+		return ts.do(t, "POST", "/api/me/password", tok, body)
+	}
+	for _, tc := range []struct {
+		name  string
+		body  any
+		field string
+	}{
+		{"wrong old password", map[string]string{"old_password": "not-it-at-all", "new_password": "new-secret-1"}, "old_password"},
+		{"short new password", map[string]string{"old_password": testPassword, "new_password": "short"}, "new_password"},
+		{"same as before", map[string]string{"old_password": testPassword, "new_password": testPassword}, "new_password"},
+		{"missing old password", map[string]string{"new_password": "new-secret-1"}, "old_password"},
+	} {
+		res, body := change(first.AccessToken, tc.body)
+		var e errorBody
+		mustJSON(t, body, &e)
+		if res.StatusCode != 400 || e.Error.Fields[tc.field] == "" {
+			t.Errorf("%s: %d %s", tc.name, res.StatusCode, body)
+		}
+	}
+	res, body := change("", map[string]string{"old_password": testPassword, "new_password": "new-secret-1"})
+	mustStatus(t, res, body, http.StatusUnauthorized)
+
+	res, body = change(first.AccessToken, map[string]string{"old_password": testPassword, "new_password": "new-secret-1"})
+	mustStatus(t, res, body, http.StatusOK)
+	var fresh tokenResponse
+	mustJSON(t, body, &fresh)
+	// The other phone is signed out; this one goes on with the fresh pair.
+	res, body = ts.do(t, "POST", "/api/auth/refresh", "", map[string]string{"refresh_token": second.RefreshToken})
+	mustStatus(t, res, body, http.StatusUnauthorized)
+	res, body = ts.do(t, "POST", "/api/auth/refresh", "", map[string]string{"refresh_token": fresh.RefreshToken})
+	mustStatus(t, res, body, http.StatusOK)
+	ts.login(t, u.Username, "new-secret-1")
+	res, body = ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": u.Username, "password": testPassword})
+	mustStatus(t, res, body, http.StatusUnauthorized)
+
+	// Guessing the old password counts toward the sign-in lock.
+	for i := 0; i < lockAfter; i++ {
+		change(fresh.AccessToken, map[string]string{"old_password": "guess-guess", "new_password": "another-secret"})
+	}
+	res, body = change(fresh.AccessToken, map[string]string{"old_password": "new-secret-1", "new_password": "another-secret"})
+	mustStatus(t, res, body, http.StatusTooManyRequests)
+}
