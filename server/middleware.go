@@ -79,8 +79,11 @@ func (a *App) accessLog(next echo.HandlerFunc) echo.HandlerFunc {
 			attrs = append(attrs, "user_id", act.UserID)
 		}
 		level := slog.LevelInfo
-		if res.Status >= 500 {
+		switch {
+		case res.Status >= 500:
 			level = slog.LevelError
+		case res.Status < 300 && (c.Path() == "/api/health" || c.Path() == "/api/ready"):
+			level = slog.LevelDebug // probes every few seconds would drown the log
 		}
 		logOf(c).Log(c.Request().Context(), level, "request", attrs...)
 		return nil
