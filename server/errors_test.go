@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/labstack/echo/v4"
+
+	"github.com/yongjing/anju/server/mongodb/dbtest"
 )
 
 func TestBadRequestsGetTheErrorShapeNever500(t *testing.T) {
@@ -219,5 +225,45 @@ func TestPublicIsPerMethod(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusNoContent {
 		t.Errorf("signed in: status %d, want 204", res.StatusCode)
+	}
+}
+
+func TestLogLinesCarryTheRequestID(t *testing.T) {
+	var mu sync.Mutex
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(writerFunc(func(p []byte) (int, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		return buf.Write(p)
+	}), nil))
+	app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{DB: dbtest.New(t), Log: logger, Out: io.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	srv := httptest.NewServer(app.Handler())
+	defer srv.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/api/auth/login", strings.NewReader(`{"username":"admin","password":"wrong-password"}`))
+	req.Header.Set("X-Request-ID", "trace-me-42")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	var lines int
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		if rec["request_id"] == "trace-me-42" {
+			lines++
+		}
+	}
+	// The handler's own line ("sign-in failed") and the access line.
+	if lines < 2 || !strings.Contains(buf.String(), `"msg":"sign-in failed"`) || !strings.Contains(buf.String(), `"status":401`) {
+		t.Errorf("%d lines with the request id; log:\n%s", lines, buf.String())
 	}
 }
