@@ -236,6 +236,11 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 	if err := photo(cadre, domain.PhotoHukou, domain.PhotoApplication, domain.PhotoHouseBefore); err != nil {
 		return c, err
 	}
+	if i%25 == 7 {
+		// A few files carry the kind of warning reviewers must see.
+		c.Warnings = append(c.Warnings, domain.Warning{Code: domain.WarnFarFromHouse, PhotoID: c.Photos[len(c.Photos)-1].ID,
+			Message: "照片拍摄地点距房屋约2.3公里，请核实（演示）", At: now})
+	}
 	for c.Stage != target {
 		var err error
 		switch c.Stage {
