@@ -33,6 +33,10 @@ func (s *stripes) lock(key string) func() {
 var (
 	ferretMu    sync.Mutex
 	ferretKnown = map[*mongo.Client]bool{}
+	// assumeMongo makes isFerret say false, so tests run the MongoDB code
+	// paths (compare-and-swap filters, list and dashboard queries) on
+	// FerretDB.
+	assumeMongo bool
 )
 
 // isFerret reports whether db is served by FerretDB (its buildInfo says
@@ -40,6 +44,9 @@ var (
 func isFerret(ctx context.Context, db *mongo.Database) bool {
 	ferretMu.Lock()
 	defer ferretMu.Unlock()
+	if assumeMongo {
+		return false
+	}
 	if v, ok := ferretKnown[db.Client()]; ok {
 		return v
 	}

@@ -533,3 +533,24 @@ func TestAWarningAddedMeanwhileIsNotOverwritten(t *testing.T) {
 		t.Fatalf("stored %+v", got)
 	}
 }
+
+// TestMongoDBPaths runs the store's tests again through the code paths
+// taken on MongoDB: compare-and-swap filters on version, history length
+// and warning count, list queries and counter documents.
+func TestMongoDBPaths(t *testing.T) {
+	AssumeMongo(true)
+	defer AssumeMongo(false)
+	for name, f := range map[string]func(*testing.T){
+		"create":     TestCreateIsIdempotentOnTheCaseID,
+		"duplicates": TestOneActiveApplicationPerPersonAndHukou,
+		"takeover":   TestAbandonedReservationIsTakenOverOnlyWhenOld,
+		"stale":      TestUpdateRefusesAStaleVersion,
+		"history":    TestHistoryOnlyWritesCompareAndSwapToo,
+		"warnings":   TestAWarningAddedMeanwhileIsNotOverwritten,
+		"list":       TestListFiltersAndPages,
+		"counters":   TestCountersFollowWritesAndReconcile,
+		"round trip": TestCaseRoundTripKeepsTheWholeFile,
+	} {
+		t.Run(name, f)
+	}
+}
