@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -386,4 +387,56 @@ func TestDashboardAgreesWithTheCaseList(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("after reconciling")
+}
+
+func TestDashboardAreasAndListFilters(t *testing.T) {
+	ts := newTestServer(t)
+	ts.SetNow(walkStart)
+	s := newStaff(t, ts, vilA)
+	cadreB := ts.userToken(t, domain.RoleVillageCadre, vilB)
+	fileCase(t, ts, s.cadre, "f-1", vilA, 1)
+	fileCase(t, ts, s.cadre, "f-2", vilA, 2)
+	fileCase(t, ts, cadreB, "f-3", vilB, 3)
+	walkTo(t, ts, s, "f-2", 2, domain.StageTownshipReview)
+	tests := []struct {
+		name, token, path string
+		want              int
+		fragment          string
+	}{
+		{"cadre sees its village", s.cadre, "/api/dashboard?program_year=2024", 200, `"rows":[{"code":"622923100201"`},
+		{"cadre may not see the county", s.cadre, "/api/dashboard?program_year=2024&area=622923", 403, "forbidden"},
+		{"officer sees its township by village", s.officer, "/api/dashboard", 200, `"level":"township"`},
+		{"officer may not see another township", s.officer, "/api/dashboard?area=622923101", 403, "forbidden"},
+		{"leader sees the county by township", s.leader, "/api/dashboard?program_year=2024", 200, `"code":"622923208","name":"杨塔乡"`},
+		{"admin sees the county's figures", s.admin, "/api/dashboard", 200, `"totals":{"total":3,`},
+		{"bad area", s.leader, "/api/dashboard?area=abc", 400, `"area"`},
+		{"unknown year", s.leader, "/api/dashboard?program_year=1999", 400, `"program_year"`},
+		{"cadre awaits its review", s.cadre, "/api/cases?mine=1", 200, `"id":"f-1"`},
+		{"officer awaits its review", s.officer, "/api/cases?mine=1", 200, `"id":"f-2"`},
+		{"stage filter", s.leader, "/api/cases?stage=township_review", 200, `"id":"f-2"`},
+		{"township filter", s.leader, "/api/cases?township=622923101", 200, `"id":"f-3"`},
+		{"bad stage", s.leader, "/api/cases?stage=flying", 400, `"stage"`},
+		{"bad limit", s.leader, "/api/cases?limit=0", 400, `"limit"`},
+		{"bad cursor", s.leader, "/api/cases?cursor=%25%25", 400, `"cursor"`},
+		{"admin lists nothing", s.admin, "/api/cases", 403, "forbidden"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, body := ts.do(t, "GET", tt.path, tt.token, nil)
+			if res.StatusCode != tt.want || !strings.Contains(string(body), tt.fragment) {
+				t.Fatalf("got %d %s, want %d with %s", res.StatusCode, body, tt.want, tt.fragment)
+			}
+		})
+	}
+	// Who awaits what: the cadre's list holds only f-1, the officer's only f-2.
+	for tok, want := range map[string]string{s.cadre: `"id":"f-2"`, s.officer: `"id":"f-1"`} {
+		_, body := ts.do(t, "GET", "/api/cases?mine=1", tok, nil)
+		if strings.Contains(string(body), want) {
+			t.Errorf("mine=1 lists a case not awaiting the caller: %s", body)
+		}
+	}
+	_, body := ts.do(t, "GET", "/api/cases?township=622923101", s.officer, nil)
+	if strings.Contains(string(body), `"id":"f-3"`) {
+		t.Errorf("an officer lists a case of another township: %s", body)
+	}
 }
