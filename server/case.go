@@ -423,10 +423,7 @@ func (a *App) caseAction(c echo.Context) error {
 	bad := map[string]string{}
 	in := req.input(bad)
 	id := c.Param("id")
-	sigs, err := decodeSignatures(id, req.Signatures, bad)
-	if err != nil {
-		return err
-	}
+	sigs := decodeSignatures(id, req.Signatures, bad)
 	if len(bad) > 0 {
 		return domain.InvalidFields(bad)
 	}

@@ -39,7 +39,7 @@ type decodedSignature struct {
 // cases/<case>/sig-<role>-<first 16 hex of its SHA-256>.png, so a second
 // acceptance attempt never overwrites the first one's evidence. Problems
 // are added to bad, keyed by field path.
-func decodeSignatures(caseID string, in []signatureUpload, bad map[string]string) ([]decodedSignature, error) {
+func decodeSignatures(caseID string, in []signatureUpload, bad map[string]string) []decodedSignature {
 	var out []decodedSignature
 	for i, s := range in {
 		field := fmt.Sprintf("signatures[%d].image_png_base64", i)
@@ -86,7 +86,7 @@ func decodeSignatures(caseID string, in []signatureUpload, bad map[string]string
 			png: raw,
 		})
 	}
-	return out, nil
+	return out
 }
 
 // putSignatures stores the signature images in the object store.

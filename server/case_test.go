@@ -573,3 +573,36 @@ func TestAssessAndPrograms(t *testing.T) {
 		})
 	}
 }
+
+func TestAcceptanceSignaturesAreChecked(t *testing.T) {
+	ts := newTestServer(t)
+	ts.SetNow(walkStart)
+	s := newStaff(t, ts, vilA)
+	fileCase(t, ts, s.cadre, "sig-1", vilA, 4)
+	c := walkTo(t, ts, s, "sig-1", 4, domain.StageAcceptance)
+	addEvidence(t, ts, "sig-1", domain.PhotoAcceptance, domain.PhotoDemolition)
+	big := base64.StdEncoding.EncodeToString(make([]byte, 210<<10))
+	form := func(img string) map[string]any {
+		return map[string]any{"result": "pass", "measured_area_m2": 60, "storeys": 1,
+			"checklist": map[string]string{"ring_beams": "pass", "tie_columns": "pass", "tie_bars": "pass", "foundation": "pass", "walls": "pass", "roof": "pass"},
+			"signatures": []map[string]string{
+				{"signer_role": "household_head", "signer_name": "马4", "image_png_base64": img},
+				{"signer_role": "inspector", "signer_name": "李工", "image_png_base64": signaturePNG(t, 2)},
+				{"signer_role": "township_officer", "signer_name": "张干部", "image_png_base64": signaturePNG(t, 3)},
+			}}
+	}
+	for name, img := range map[string]string{"not base64": "%%%", "not a PNG": base64.StdEncoding.EncodeToString([]byte("GIF89a....")),
+		"over 200 KB": big} {
+		status, b := act(t, ts, s.inspector2, "sig-1", "accept", c.Version, form(img))
+		if status != http.StatusBadRequest || !strings.Contains(string(b), "signatures[0].image_png_base64") {
+			t.Errorf("%s: %d %s", name, status, b)
+		}
+	}
+	objs, _ := ts.App.Store.List(context.Background(), "cases/sig-1/")
+	for _, o := range objs {
+		if strings.Contains(o.Key, "/sig-") {
+			t.Fatalf("a refused form left signature %s in the store", o.Key)
+		}
+	}
+	mustAct(t, ts, s.inspector2, "sig-1", "accept", c.Version, form(signaturePNG(t, 1)))
+}

@@ -380,9 +380,9 @@ func (d *demo) signatures(ctx context.Context, c domain.Case, head string) ([]do
 			ImagePNGBase64: base64.StdEncoding.EncodeToString(buf.Bytes())})
 	}
 	bad := map[string]string{}
-	sigs, err := decodeSignatures(c.ID, ups, bad)
-	if err != nil || len(bad) > 0 {
-		return nil, fmt.Errorf("demo signatures: %v %v", err, bad)
+	sigs := decodeSignatures(c.ID, ups, bad)
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("demo signatures: %v", bad)
 	}
 	if err := d.a.putSignatures(ctx, sigs); err != nil {
 		return nil, err
