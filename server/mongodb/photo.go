@@ -21,7 +21,7 @@ func sameWarning(a, b domain.Warning) bool {
 // same photo filed in another household's case), not a decision: the
 // case gets no new version and no history entry. The write is a
 // compare-and-swap on version, history length and warning count under the
-// case's write lock, read again and retried when the case moved.
+// case's write lock (see cas), read again and retried when the case moved.
 func (s *Cases) AddWarnings(ctx context.Context, id string, ws []domain.Warning) (int, error) {
 	for attempt := 0; attempt < 8; attempt++ {
 		old, next, retry, err := s.addWarnings(ctx, id, ws)
@@ -61,8 +61,8 @@ func (s *Cases) addWarnings(ctx context.Context, id string, ws []domain.Warning)
 		return old, next, false, nil
 	}
 	d := toDoc(next, "")
-	res, err := s.cases.UpdateOne(ctx,
-		bson.M{"_id": id, "version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)},
+	expect := bson.M{"version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)}
+	res, err := s.cases.UpdateOne(ctx, cas(ctx, s.db, id, expect),
 		bson.M{"$set": bson.M{"warnings": d.Warnings, "has_warnings": d.HasWarnings, "warnings_count": d.WarningsCount}})
 	if err != nil {
 		return old, next, false, fmt.Errorf("add warnings to case %s: %w", id, err)
