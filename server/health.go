@@ -3,14 +3,43 @@ package main
 import (
 	"context"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
-// health answers 200 while the process serves requests (liveness).
+// health answers 200 while the process serves requests (liveness), with
+// the build's version so an operator can tell which one is deployed.
 func (a *App) health(c echo.Context) error {
-	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
+	return c.JSON(http.StatusOK, map[string]string{"status": "ok", "version": buildVersion()})
+}
+
+// buildVersion is the commit the binary was built from (with "+dirty" for
+// uncommitted changes), or "devel" when the build carries no VCS stamp.
+func buildVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "devel"
+	}
+	var rev, dirty string
+	for _, s := range info.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	if rev == "" {
+		return "devel"
+	}
+	if len(rev) > 12 {
+		rev = rev[:12]
+	}
+	return rev + dirty
 }
 
 type readiness struct {

@@ -15,5 +15,8 @@ func TestHealthAndReady(t *testing.T) {
 		if got["status"] != "ok" {
 			t.Errorf("%s: status %q, want ok", path, got["status"])
 		}
+		if path == "/api/health" && got["version"] == "" {
+			t.Errorf("health answer has no version: %s", body)
+		}
 	}
 }
