@@ -2,6 +2,7 @@ package domain
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -89,5 +90,45 @@ func TestCanonicalInput(t *testing.T) {
 	}
 	if canonicalJSON(nil) != "{}" {
 		t.Error("nil input")
+	}
+}
+
+// TestHistoryHashCoversPrevHash pins the encoding of a linked entry: the
+// previous hash is part of what is hashed, so an edited entry cannot be
+// re-hashed and its successor merely re-pointed at it.
+func TestHistoryHashCoversPrevHash(t *testing.T) {
+	prev := hash("previous entry")
+	e := HistoryEntry{Seq: 2, Action: "village_review", ActorID: "u1", ActorName: "张三", ActorRole: RoleVillageCadre,
+		ActorArea: testVillage, At: time.Date(2024, 4, 1, 3, 0, 0, 0, time.UTC), FromStage: StageApplied,
+		ToStage: StageVillagePublicity, Input: `{}`, PrevHash: prev}
+	fields := `[2,"village_review","u1","张三","village_cadre","622923100201","2024-04-01T03:00:00Z","applied","village_publicity","{}"]`
+	if got := HistoryHash(e); got != hash(prev+"\n"+fields) {
+		t.Errorf("HistoryHash %s, want sha256 of prev + newline + %s", got, fields)
+	}
+
+	h := slices.Clone(walkTo(t, StageTownshipReview, nil).c.History)
+	h[3].Input = `{"result":"fail"}`
+	h[3].Hash = HistoryHash(h[3])
+	h[4].PrevHash = h[3].Hash // re-pointed, not re-hashed
+	if ok, bad := VerifyHistory(h); ok || bad != 4 {
+		t.Errorf("re-pointed successor: ok=%v firstBad=%d, want firstBad=4", ok, bad)
+	}
+}
+
+// TestHistorySurvivesStorage: the store keeps instants in milliseconds and
+// may hand them back in another time zone; a chain written at
+// nanosecond-precise clocks, outside UTC, must still verify after that.
+func TestHistorySurvivesStorage(t *testing.T) {
+	w := walkTo(t, StageApplied, nil)
+	w.now = time.Date(2024, 4, 2, 23, 59, 59, 123_456_789, Shanghai)
+	w.do(RoleVillageCadre, ActionVillageReview, validInput(w, ActionVillageReview))
+	w.now = w.now.Add(987_654_321 * time.Nanosecond)
+	w.do(RoleVillageCadre, ActionRecordObjection, validInput(w, ActionRecordObjection))
+	stored := slices.Clone(w.c.History)
+	for i := range stored {
+		stored[i].At = time.UnixMilli(stored[i].At.UnixMilli()).In(time.FixedZone("X", -5*3600))
+	}
+	if ok, bad := VerifyHistory(stored); !ok {
+		t.Errorf("chain read back from the store is broken at %d", bad)
 	}
 }
