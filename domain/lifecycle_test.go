@@ -882,3 +882,50 @@ func TestApplyDoesNotShareSlices(t *testing.T) {
 		t.Error("the input's objection was resolved")
 	}
 }
+
+// TestProgramValuesAreData runs a program whose values all differ from
+// 2024's and from each other, so a step reading the wrong setting (the
+// village days for the township 公示, a fixed amount) shows.
+func TestProgramValuesAreData(t *testing.T) {
+	w := walkTo(t, StageTownshipReview, nil)
+	w.p.VillagePublicityDays, w.p.TownshipPublicityDays = 3, 10
+	w.do(RoleTownshipOfficer, ActionTownshipReview, validInput(w, ActionTownshipReview))
+	start := w.c.TownshipPublicity.Start
+	if got, want := w.c.TownshipPublicity.EndsOn, start.AddDays(10); got != want {
+		t.Errorf("township ends_on %s, want %s", got, want)
+	}
+	w.photo(RoleTownshipOfficer, PhotoNoticeTownship)
+	closeOn := func(day Date) error {
+		_, err := Apply(w.c, w.p, actorFor(RoleTownshipOfficer), ActionCloseTownshipPublicity,
+			ActionInput{Version: w.c.Version}, day.Time().Add(12*time.Hour))
+		return err
+	}
+	wantCode(t, closeOn(start.AddDays(9)), KindUnprocessable, "publicity_not_over")
+	if err := closeOn(start.AddDays(10)); err != nil {
+		t.Errorf("close on start + 10: %v", err)
+	}
+
+	// A reinforcement is paid the program's reinforcement amount.
+	r := walkTo(t, StageAcceptance, func(c *Case) { c.Method = MethodReinforce })
+	r.p.RebuildSubsidyYuan, r.p.ReinforceSubsidyYuan = 41000, 12500
+	r.do(RoleCountyInspector, ActionAccept, validInput(r, ActionAccept))
+	r.do(RoleDisburser, ActionDisburse, validInput(r, ActionDisburse))
+	if r.c.Payment.AmountYuan != 12500 {
+		t.Errorf("reinforcement paid %d, want the program's 12500", r.c.Payment.AmountYuan)
+	}
+}
+
+// TestObjectionBelongsToItsPublicity: an objection of the village 公示
+// is not the township officer's to decide during the township 公示.
+func TestObjectionBelongsToItsPublicity(t *testing.T) {
+	w := walkTo(t, StageVillagePublicity, nil)
+	w.do(RoleVillageCadre, ActionRecordObjection, validInput(w, ActionRecordObjection))
+	w.do(RoleVillageCadre, ActionResolveObjection, ActionInput{ObjectionID: "obj-1", Outcome: OutcomeDismissed, Explanation: "经核实不属实"})
+	w.do(RoleVillageCadre, ActionCloseVillagePublicity, ActionInput{})
+	w.do(RoleTownshipOfficer, ActionTownshipReview, validInput(w, ActionTownshipReview))
+	_, err := Apply(w.c, w.p, actorFor(RoleTownshipOfficer), ActionResolveObjection,
+		ActionInput{Version: w.c.Version, ObjectionID: "obj-1", Outcome: OutcomeUpheld}, w.now)
+	if e := wantCode(t, err, KindInvalid, "invalid_input"); e.Fields["objection_id"] == "" {
+		t.Errorf("fields %v, want objection_id", e.Fields)
+	}
+}
