@@ -107,8 +107,9 @@ type CaseUpdate struct {
 // Edit applies upd to a copy of c: only the village cadre of the case's
 // village, on the current version, while the case is at applied (e.g.
 // after a return). The whole filing is validated again. A change of the
-// household type clears the type certification, which then has to be
-// given again by the right department. Version+1 and an "edit" history
+// household type, the head's 身份证号 or the 户口簿 number clears the type
+// certification: the department certified that household, so another one
+// must be certified again. Version+1 and an "edit" history
 // entry with the changed sections (identifiers masked).
 func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermEditCase) {
@@ -128,7 +129,8 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 	n := clone(c)
 	if upd.Household != nil {
 		n.Household = normalizeHousehold(*upd.Household)
-		if n.Household.Type != c.Household.Type {
+		if n.Household.Type != c.Household.Type || n.Household.IDNumber != c.Household.IDNumber ||
+			n.Household.HukouNo != c.Household.HukouNo {
 			n.Verification = nil
 		}
 	}

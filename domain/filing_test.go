@@ -107,6 +107,31 @@ func TestEdit(t *testing.T) {
 	if err != nil || got.Verification == nil {
 		t.Errorf("method change dropped the certification: %v", err)
 	}
+
+	// The department certified one household: another head or another
+	// 户口簿 under the same type needs certifying again (虚报冒领), while
+	// a corrected phone or member list does not.
+	for _, tc := range []struct {
+		name  string
+		edit  func(h *Household)
+		keeps bool
+	}{
+		{"head id", func(h *Household) { h.IDNumber = "622923199012310076"; h.Members = nil }, false},
+		{"hukou", func(h *Household) { h.HukouNo = "HK-100201-099" }, false},
+		{"phone", func(h *Household) { h.Phone = "13809301234" }, true},
+		{"members", func(h *Household) { h.Members = nil }, true},
+		{"id with a space", func(h *Household) { h.IDNumber = " " + h.IDNumber }, true},
+	} {
+		h := r.c.Household
+		tc.edit(&h)
+		got, err := Edit(r.c, r.p, cadre, r.c.Version, CaseUpdate{Household: &h}, r.now)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if kept := got.Verified(); kept != tc.keeps {
+			t.Errorf("%s: certification kept %v, want %v", tc.name, kept, tc.keeps)
+		}
+	}
 }
 
 func TestAddPhoto(t *testing.T) {
