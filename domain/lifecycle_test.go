@@ -929,3 +929,24 @@ func TestObjectionBelongsToItsPublicity(t *testing.T) {
 		t.Errorf("fields %v, want objection_id", e.Fields)
 	}
 }
+
+// TestAcceptAndStartDatesRequired: a passed acceptance needs the measured
+// area (the subsidy rests on it), and works cannot start before approval.
+func TestAcceptAndStartDatesRequired(t *testing.T) {
+	w := walkTo(t, StageAcceptance, nil)
+	in := validInput(w, ActionAccept)
+	in.MeasuredAreaM2, in.Storeys = 0, 0
+	_, err := Apply(w.c, w.p, actorFor(RoleCountyInspector), ActionAccept, in, w.now)
+	e := wantCode(t, err, KindInvalid, "invalid_input")
+	if e.Fields["measured_area_m2"] == "" || e.Fields["storeys"] == "" {
+		t.Errorf("fields %v, want measured_area_m2 and storeys", e.Fields)
+	}
+
+	a := walkTo(t, StageApproved, nil)
+	in = validInput(a, ActionStartConstruction)
+	in.StartDate = DateOf(a.c.Approval.At).AddDays(-1)
+	_, err = Apply(a.c, a.p, actorFor(RoleTownshipOfficer), ActionStartConstruction, in, a.now)
+	if e := wantCode(t, err, KindInvalid, "invalid_input"); e.Fields["start_date"] == "" {
+		t.Errorf("fields %v, want start_date", e.Fields)
+	}
+}
