@@ -283,7 +283,7 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	before := eval[string](b, `JSON.parse(localStorage.getItem('anju.tokens')).access_token`)
 	ts.Advance(accessTTL + time.Minute)
 	b.do("reopen the app later", chromedp.Reload())
-	b.waitJS("the users list after a quiet refresh", `document.querySelector('main table.grid tbody tr') && !document.querySelector('input[name=password]:not([autocomplete=new-password])')`, 15*time.Second)
+	b.waitJS("the users list after a quiet refresh", `document.querySelector('#userlist .item') && !document.querySelector('input[name=password]:not([autocomplete=new-password])')`, 15*time.Second)
 	if after := eval[string](b, `JSON.parse(localStorage.getItem('anju.tokens')).access_token`); after == before {
 		t.Errorf("the access token was not refreshed")
 	}
@@ -303,11 +303,11 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	b.fill("form [name=area_code]", "622923103201")
 	b.click(`form [name=area_code]`)
 	eval[any](b, `document.querySelector('form [name=username]').form.requestSubmit(), null`)
-	b.waitJS("the new user listed", `[...document.querySelectorAll('table.grid td')].some((td) => td.textContent === 'cadre-jia')`, 10*time.Second)
+	b.waitJS("the new user listed", `Boolean(document.querySelector('#userlist .item[data-user="cadre-jia"]'))`, 10*time.Second)
 	b.shot("01b-admin")
 	eval[any](b, `window.confirm = () => true, null`)
-	b.click(`table.grid tr:has(td:first-child) td button`)
-	b.waitJS("disabled", `[...document.querySelectorAll('table.grid tr')].some((tr) => tr.textContent.includes('cadre-jia') && tr.textContent.includes('已停用'))`, 10*time.Second)
+	b.click(`#userlist .item[data-user="cadre-jia"] button`)
+	b.waitJS("disabled", `document.querySelector('#userlist .item[data-user="cadre-jia"]').textContent.includes('已停用')`, 10*time.Second)
 	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "cadre-jia", "password": "cadre-jia-password"})
 	if res.StatusCode == http.StatusOK {
 		t.Errorf("a disabled user signed in: %s", body)

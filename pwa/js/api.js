@@ -54,6 +54,13 @@ export async function logout() {
   await kv.clear();
 }
 
+// changePassword replaces the signed-in person's password; the server signs
+// out their other phones and answers with fresh tokens for this one.
+export async function changePassword(oldPassword, newPassword) {
+  const body = await json('POST', '/api/me/password', { old_password: oldPassword, new_password: newPassword });
+  if (body && body.access_token) saveTokens({ ...body, user: body.user || currentUser() });
+}
+
 let refreshing = null;
 
 // refresh trades the refresh token for new tokens once, however many calls

@@ -15,6 +15,7 @@ import { caseView } from './views/case.js';
 import { dashboardView } from './views/dashboard.js';
 import { outboxView } from './views/outbox.js';
 import { adminView } from './views/admin.js';
+import { passwordView } from './views/password.js';
 
 const COUNTY_QUEUE = ['county_inspector', 'county_approver', 'civil_affairs', 'rural_revitalization', 'disburser'];
 
@@ -101,7 +102,7 @@ function shell() {
   clear(root,
     h('header', { class: 'top' },
       h('div', { class: 'brand' }, '安居'),
-      h('div', { class: 'who' }, u.name, ' · ', ROLES[u.role] || u.role, u.area_name ? ' · ' + u.area_name : ''),
+      h('a', { class: 'who', href: '#/password', title: '我的账号：修改密码' }, u.name, ' · ', ROLES[u.role] || u.role, u.area_name ? ' · ' + u.area_name : ''),
       h('span', { id: 'net', class: 'net' }),
       h('button', { class: 'btn small ghost', onclick: async () => {
         const n = await app.outbox.count();
@@ -133,6 +134,7 @@ async function route() {
     dashboard: () => dashboardView(app.main, app, arg),
     outbox: () => outboxView(app.main, app),
     admin: () => adminView(app.main, app),
+    password: () => passwordView(app.main, app),
   };
   const view = views[name];
   if (!view) { app.go(home(app.user.role)); return; }

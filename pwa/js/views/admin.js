@@ -12,6 +12,19 @@ export async function adminView(main, app) {
   const villages = townships.flatMap((t) => (t.children || []).map((v) => ({ ...v, township: t.name })));
   const areaOpts = { [areas.code]: areas.name };
   for (const t of townships) { areaOpts[t.code] = t.name; for (const v of t.children || []) areaOpts[v.code] = t.name + ' · ' + v.name; }
+  // Each role works in one kind of area (DOMAIN.md): a cadre a village, a
+  // township officer a township, everyone else the county.
+  const areasFor = (role) => {
+    if (role === 'village_cadre') return Object.fromEntries(villages.map((v) => [v.code, v.township + ' · ' + v.name]));
+    if (role === 'township_officer') return Object.fromEntries(townships.map((t) => [t.code, t.name]));
+    return { [areas.code]: areas.name };
+  };
+  const areaSel = h('select', { name: 'area_code' }, options(areasFor('village_cadre'), '', villages.length ? '请选择村' : '请先导入村'));
+  const roleSel = h('select', { name: 'role', onchange: () => {
+    const opts = areasFor(roleSel.value);
+    const keys = Object.keys(opts);
+    clear(areaSel, options(opts, keys.length === 1 ? keys[0] : '', keys.length === 1 ? null : '请选择'));
+  } }, options(ROLES, 'village_cadre'));
 
   const uf = h('form', { class: 'stack', onsubmit: async (e) => {
     e.preventDefault();
@@ -24,8 +37,8 @@ export async function adminView(main, app) {
   field('用户名', h('input', { name: 'username', required: true, autocomplete: 'off' })),
   field('初始密码', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password' })),
   field('姓名', h('input', { name: 'name', required: true })),
-  field('角色', h('select', { name: 'role' }, options(ROLES, 'village_cadre'))),
-  field('所属区域', h('select', { name: 'area_code' }, options(areaOpts, areas.code))),
+  field('角色', roleSel),
+  field('所属区域', areaSel),
   h('div', { class: 'err form' }), h('button', { class: 'btn primary' }, '创建用户'));
 
   const vf = h('form', { class: 'stack', onsubmit: async (e) => {
@@ -42,14 +55,14 @@ export async function adminView(main, app) {
   h('div', { class: 'err form' }), h('button', { class: 'btn primary' }, '添加村'));
 
   clear(main,
-    section(`用户 (${list.length})`, h('div', { class: 'tablewrap' }, h('table', { class: 'grid' },
-      h('thead', {}, h('tr', {}, ['用户名', '姓名', '角色', '区域', '状态'].map((x) => h('th', {}, x)))),
-      h('tbody', {}, list.map((u) => h('tr', {}, h('td', {}, u.username), h('td', {}, u.name), h('td', {}, ROLES[u.role] || u.role),
-        h('td', {}, u.area_name || areaOpts[u.area_code] || u.area_code),
-        h('td', {}, u.disabled ? '已停用 ' : '正常 ', u.id === app.user.id ? null : h('button', { class: 'btn small ghost', onclick: async () => {
+    h('div', { class: 'row between pad' }, h('h2', {}, '用户与村'), h('a', { class: 'btn small ghost', href: '#/password' }, '修改我的密码')),
+    section(`用户 (${list.length})`, h('div', { class: 'list', id: 'userlist' }, list.map((u) => h('div', { class: 'item' + (u.disabled ? ' off' : ''), 'data-user': u.username },
+      h('div', { class: 'row between' }, h('b', {}, u.name), h('span', { class: 'row' }, h('span', { class: 'tag' + (u.disabled ? ' bad' : '') }, u.disabled ? '已停用' : '正常'),
+        u.id === app.user.id ? null : h('button', { class: 'btn small ghost', onclick: async () => {
           if (!u.disabled && !confirm(`停用 ${u.name}？停用后该用户在所有手机上立即退出。`)) return;
           try { await api.json('PATCH', '/api/users/' + encodeURIComponent(u.id), { disabled: !u.disabled }); app.rerender(); } catch (err) { toast(err.message, 'bad'); }
-        } }, u.disabled ? '启用' : '停用')))))))),
+        } }, u.disabled ? '启用' : '停用'))),
+      h('div', { class: 'meta' }, u.username, ' · ', ROLES[u.role] || u.role, ' · ', u.area_name || areaOpts[u.area_code] || u.area_code))))),
     section('新建用户', uf),
     section(`村 (${villages.length})`, villages.length ? h('ul', { class: 'plain' }, villages.map((v) => h('li', {}, v.township, ' · ', v.name, ' ', h('span', { class: 'meta' }, v.code))))
       : h('div', { class: 'hint' }, '还没有导入村。')),

@@ -56,6 +56,8 @@ export async function dashboardView(main, app, arg) {
 
   const scope = area.length === 12 ? 'village' : area.length === 9 ? 'township' : '';
   const q = (extra) => `/api/cases?program_year=${d.program_year}&limit=20${scope ? `&${scope}=${area}` : ''}&${extra}`;
+  // The administrator sees figures only, never a household (no case lists).
+  if (app.user.role === 'admin') return;
   for (const [title, extra] of [['超期户', 'overdue=1'], ['有延期风险', 'at_risk=1'], ['照片预警', 'has_warnings=1']]) {
     try {
       const l = await api.cached(q(extra));
