@@ -137,6 +137,12 @@ export function label(table, key) {
   return (key && table[key]) || key || '';
 }
 
+// hintText writes the amounts inside the server's Chinese hints
+// ("待拨付补助30000元") the way the rest of the app does ("30,000 元").
+export function hintText(s) {
+  return String(s || '').replace(/(\d{4,})\s*元/g, (_, d) => Number(d).toLocaleString('zh-CN') + ' 元');
+}
+
 export function yuan(n) {
   if (n === null || n === undefined || n === '') return '';
   return Number(n).toLocaleString('zh-CN') + ' 元';

@@ -133,5 +133,5 @@ export function areaRule(method, areaM2, program = PROGRAM_2024) {
   const [yuan, code, reason] = subsidy(program, method, areaM2);
   if (code) return { ok: false, subsidy_yuan: 0, message: code === 'rebuild_area_below_min' ? reason + '，补助为0，拨付将被阻止' : reason };
   const min = program.min_rebuild_area_m2;
-  return { ok: true, subsidy_yuan: yuan, message: (method === 'rebuild' ? `面积达标(≥${min}㎡)，` : '') + '补助 ' + yuan + ' 元' };
+  return { ok: true, subsidy_yuan: yuan, message: (method === 'rebuild' ? `面积达标(≥${min}㎡)，` : '') + '补助 ' + Number(yuan).toLocaleString('zh-CN') + ' 元' };
 }

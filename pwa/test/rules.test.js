@@ -83,3 +83,10 @@ test('old-house threshold: built 1984 in program 2024 is 40 years, not over; 198
   assert.deepEqual(assess({ ...base, built_year: 1984 }).bases, []);
   assert.deepEqual(assess({ ...base, built_year: 1983 }).bases, ['over_age']);
 });
+
+test('amounts read the same everywhere: the area rule and the server hints use 30,000 元', async () => {
+  const { hintText } = await import('../js/labels.js');
+  assert.match(areaRule('rebuild', 48.5).message, /补助 30,000 元/);
+  assert.equal(hintText('待拨付补助30000元'), '待拨付补助30,000 元');
+  assert.equal(hintText('村级公示中，2024-05-08 可结束'), '村级公示中，2024-05-08 可结束');
+});

@@ -5,7 +5,7 @@
 
 import { h, clear, section, dl, field, radios, options, toast, today, fmtTime, spinner } from '../ui.js';
 import * as api from '../api.js';
-import { STAGES, ROLES, HOUSEHOLD_TYPES, STRUCTURES, METHODS, BASES, FLAGS, PHOTO_KINDS, ACTIONS, GRADES, CHECKLIST, CHECK_RESULTS, SIGNERS, WARNINGS, label, yuan } from '../labels.js';
+import { STAGES, ROLES, HOUSEHOLD_TYPES, STRUCTURES, METHODS, BASES, FLAGS, PHOTO_KINDS, ACTIONS, GRADES, CHECKLIST, CHECK_RESULTS, SIGNERS, WARNINGS, label, yuan, hintText } from '../labels.js';
 import { CREATE } from '../outbox.js';
 import { submitAction } from '../submit.js';
 import { photoPicker, queuePhotos } from '../photos.js';
@@ -79,6 +79,7 @@ export const FORMS = {
       { name: 'planned_finish', label: '计划竣工日期', type: 'date', required: req },
     ],
     photos: [{ kind: 'agreement', needIfMissing: 1 }, { kind: 'progress' }],
+    check: (v) => (v.start_date && v.planned_finish && v.planned_finish < v.start_date ? { planned_finish: '计划竣工日期不能早于开工日期' } : {}),
   },
   request_acceptance: { fields: [], photos: [{ kind: 'completion', needIfMissing: 1 }], note: () => '确认已完成自验，竣工照片齐全后申请县住建局验收。' },
   disburse: {
@@ -99,7 +100,7 @@ export const FORMS = {
 
 function publicityNote(p, days) {
   if (!p) return '';
-  return `公示自 ${p.start} 起，至少 ${days} 天` + (p.ends_on ? `，${p.ends_on} 后可结束` : '') + '；须无未处理的异议。';
+  return `公示自 ${p.start} 起，至少 ${days} 天` + (p.ends_on ? `，${p.ends_on} 起可结束` : '') + '；须无未处理的异议。';
 }
 
 function lastAcceptance(c) {
@@ -197,7 +198,7 @@ function photoGrid(c) {
   const byKind = {};
   for (const p of c.photos || []) (byKind[p.kind] = byKind[p.kind] || []).push(p);
   const warned = new Set((c.warnings || []).map((w) => w.photo_id));
-  return Object.entries(byKind).map(([kind, list]) => h('div', { class: 'pgroup' },
+  return Object.entries(byKind).map(([kind, list]) => h('div', { class: 'pgroup' + (list.length > 1 ? ' wide' : '') },
     h('div', { class: 'lbl' }, label(PHOTO_KINDS, kind), ` (${list.length})`),
     h('div', { class: 'thumbs' }, list.map((p) => {
       const img = h('img', { alt: label(PHOTO_KINDS, kind), loading: 'lazy' });
@@ -295,7 +296,9 @@ function render(main, app, c, stale, outboxItems) {
   const formBox = h('div', { id: 'actionform' });
   const open = (action) => {
     clear(formBox, section(label(ACTIONS, action), actionForm(action, c, app, async (r) => {
-      if (r.sent) { toast('已提交', 'ok'); if (r.case) render(main, app, r.case, false, await app.outbox.list()); else caseView(main, app, c.id); }
+      // The person sees the file's new stage and next step, not the spot where the form was.
+      window.scrollTo(0, 0);
+      if (r.sent) { toast('已提交：' + label(ACTIONS, action), 'ok'); if (r.case) render(main, app, r.case, false, await app.outbox.list()); else caseView(main, app, c.id); }
       else if (r.conflict) { toast('案件已被他人更新，请处理冲突', 'bad'); caseView(main, app, c.id); }
       else { toast('已保存在本机，来信号后自动提交', 'ok'); render(main, app, c, stale, await app.outbox.list()); }
     })));
@@ -329,12 +332,12 @@ function render(main, app, c, stale, outboxItems) {
       w.other_case_id ? h('a', { href: '#/case/' + w.other_case_id }, ' 查看相关案件') : null)))) : null,
     pending.length ? section('本机待发送', pending.map((i) => outboxItemCard(i, app))) : null,
     section('下一步',
-      h('div', { class: 'next' }, c.next && c.next.hint ? c.next.hint : '—'),
+      h('div', { class: 'next' }, c.next && c.next.hint ? hintText(c.next.hint) : '—'),
       c.deadline ? h('div', { class: 'meta' }, '完成期限 ', c.deadline.deadline, c.deadline.days_left >= 0 ? ` · 剩余 ${c.deadline.days_left} 天` : ` · 已过期 ${-c.deadline.days_left} 天`,
         c.deadline.overdue ? h('span', { class: 'tag bad' }, '超期') : null, c.deadline.at_risk ? h('span', { class: 'tag warn' }, '有延期风险') : null,
         c.deadline.payment_overdue ? h('span', { class: 'tag bad' }, '拨付超期') : null) : null,
       h('div', { class: 'row wrap actions' },
-        actions.map((x) => h('button', { class: 'btn ' + (['withdraw', 'county_return'].includes(x) ? 'danger' : 'primary'), 'data-action': x, onclick: () => open(x) }, label(ACTIONS, x))),
+        actions.map((x) => h('button', { class: 'btn ' + (['withdraw', 'county_return'].includes(x) ? 'danger' : redo(x, c) ? 'ghost' : 'primary'), 'data-action': x, onclick: () => open(x) }, redo(x, c) || label(ACTIONS, x))),
         canPhoto ? h('button', { class: 'btn ghost', onclick: addPhotos }, '补充照片') : null,
         app.user.role === 'village_cadre' && c.stage === 'applied' && actions.length ? h('a', { class: 'btn ghost', href: '#/new?edit=' + encodeURIComponent(c.id), 'data-edit': '' }, '修改申请') : null)),
     formBox,
@@ -348,9 +351,9 @@ function render(main, app, c, stale, outboxItems) {
           try { const v = await api.json('GET', path(c) + '/reveal?field=id_number'); e.target.parentNode.firstChild.textContent = v.value; e.target.remove(); } catch (err) { toast(err.message, 'bad'); }
         } }, '查看完整') : null)],
         ['联系电话', hh.phone], ['户口簿编号', hh.hukou_no], ['农户类型', label(HOUSEHOLD_TYPES, hh.type)],
-        ['家庭成员', (hh.members || []).map((m) => `${m.name}(${m.relation}) ${m.id_number}`).join('；')],
+        ['家庭成员', (hh.members || []).length ? h('div', {}, hh.members.map((m) => h('div', {}, `${m.name}(${m.relation || '成员'}) `, h('span', { class: 'nowrap' }, m.id_number)))) : ''],
         ['房屋地址', hs.address], ['建成年份', hs.built_year], ['结构', label(STRUCTURES, hs.structure)], ['面积', hs.floor_area_m2 ? hs.floor_area_m2 + '㎡' : ''],
-        ['仅此一套', hs.only_house ? '是' : '否'], ['位置', hs.lat ? `${hs.lat}, ${hs.lng}` : '未记录'], ['申请方式', label(METHODS, c.method)],
+        ['仅此一套', hs.only_house ? '是' : '否'], ['位置', hs.lat ? `${Number(hs.lat).toFixed(5)}, ${Number(hs.lng).toFixed(5)}` : '未记录'], ['申请方式', label(METHODS, c.method)],
         ['情况', Object.entries(c.flags || {}).filter(([, v]) => v).map(([k]) => label(FLAGS, k)).join('、')],
         ['再次纳入原因', c.reapplication_reason],
       ])),
@@ -363,3 +366,11 @@ function render(main, app, c, stale, outboxItems) {
 }
 
 function path(c) { return '/api/cases/' + encodeURIComponent(c.id); }
+
+// redo names a step already done that the server still lets its department
+// correct (a second 核实 or 鉴定): offered quietly, not as the next step.
+function redo(action, c) {
+  if (action === 'verify_household' && c.verification && c.verification.passed) return '重新核实';
+  if (action === 'appraise' && c.appraisal) return '重新鉴定';
+  return '';
+}

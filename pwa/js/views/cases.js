@@ -3,7 +3,7 @@
 
 import { h, clear, fmtTime, fmtAgo, spinner } from '../ui.js';
 import * as api from '../api.js';
-import { STAGES, label } from '../labels.js';
+import { STAGES, label, hintText } from '../labels.js';
 import { CREATE } from '../outbox.js';
 
 function deadlineTag(d) {
@@ -22,9 +22,16 @@ export function caseRow(c, pending = 0) {
     h('div', { class: 'meta' }, c.village_name || '', ' ', c.id_number || ''),
     c.return_reason ? h('div', { class: 'reason' }, '退回原因：', c.return_reason) : null,
     h('div', { class: 'row between meta' },
-      h('span', { class: 'next' }, c.next && c.next.hint ? '下一步：' + c.next.hint : ''),
+      h('span', { class: 'next' }, c.next && c.next.hint ? '下一步：' + rowHint(c) : ''),
       h('span', {}, deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '预警 ' + c.warnings_count) : null,
         pending ? h('span', { class: 'tag' }, pending + ' 项待发送') : null)));
+}
+
+// rowHint is the next step without the return reason the row already shows.
+function rowHint(c) {
+  let t = hintText(c.next.hint);
+  if (c.return_reason) t = t.replace('已退回：' + c.return_reason + '；', '').replace('已退回：' + c.return_reason, '已退回');
+  return t;
 }
 
 // OPTIONAL actions are always offered but are nobody's next step.
@@ -68,7 +75,7 @@ export async function casesView(main, app) {
   const returned = items.filter((c) => c.return_reason && c.stage === 'applied').length;
   clear(main,
     h('div', { class: 'row between pad' },
-      h('h2', {}, u.area_name || '本村', ' · ', app.program.year, '年'),
+      h('h2', {}, u.area_name || '本村', ' · ', h('span', { class: 'nowrap' }, app.program.year, '年')),
       h('a', { class: 'btn primary', href: '#/new' }, '＋ 新申请')),
     r.none ? h('div', { class: 'note' }, '离线，本机还没有本村案件的副本。') : staleNote(r),
     returned ? h('div', { class: 'note bad' }, `${returned} 户被退回，需要处理`) : null,
