@@ -35,7 +35,8 @@ export const FORMS = {
   },
   resolve_objection: {
     fields: [
-      { name: 'objection_id', label: '异议', type: 'select', required: req, options: (c) => Object.fromEntries((c.objections || []).filter((o) => !o.outcome).map((o) => [o.id, o.received_on + ' ' + o.text.slice(0, 30)])) },
+      { name: 'objection_id', label: '异议', type: 'select', required: req, options: (c) => Object.fromEntries(openObjections(c).map((o) => [o.id, o.received_on + ' ' + o.text.slice(0, 30)])),
+        def: (c) => (openObjections(c).length === 1 ? openObjections(c)[0].id : '') },
       { name: 'outcome', label: '处理结果', type: 'radio', options: { dismissed: '异议不成立', upheld: '异议成立(不予纳入)' }, required: req },
       { name: 'explanation', label: '核查说明', type: 'textarea', required: req },
     ],
@@ -97,6 +98,10 @@ export const FORMS = {
   archive: { fields: [], note: () => '确认一户一档资料齐全后归档。' },
   withdraw: { fields: [{ name: 'reason', label: '撤回原因', type: 'textarea', required: req }] },
 };
+
+function openObjections(c) {
+  return (c.objections || []).filter((o) => !o.outcome);
+}
 
 function publicityNote(p, days) {
   if (!p) return '';
@@ -333,11 +338,11 @@ function render(main, app, c, stale, outboxItems) {
     pending.length ? section('本机待发送', pending.map((i) => outboxItemCard(i, app))) : null,
     section('下一步',
       h('div', { class: 'next' }, c.next && c.next.hint ? hintText(c.next.hint) : '—'),
-      c.deadline ? h('div', { class: 'meta' }, '完成期限 ', c.deadline.deadline, c.deadline.days_left >= 0 ? ` · 剩余 ${c.deadline.days_left} 天` : ` · 已过期 ${-c.deadline.days_left} 天`,
+      c.deadline ? h('div', { class: 'meta' }, '完成期限 ', c.deadline.deadline, FINISHED.includes(c.stage) ? '' : c.deadline.days_left >= 0 ? ` · 剩余 ${c.deadline.days_left} 天` : ` · 已过期 ${-c.deadline.days_left} 天`,
         c.deadline.overdue ? h('span', { class: 'tag bad' }, '超期') : null, c.deadline.at_risk ? h('span', { class: 'tag warn' }, '有延期风险') : null,
         c.deadline.payment_overdue ? h('span', { class: 'tag bad' }, '拨付超期') : null) : null,
       h('div', { class: 'row wrap actions' },
-        actions.map((x) => h('button', { class: 'btn ' + (['withdraw', 'county_return'].includes(x) ? 'danger' : redo(x, c) ? 'ghost' : 'primary'), 'data-action': x, onclick: () => open(x) }, redo(x, c) || label(ACTIONS, x))),
+        actions.map((x) => h('button', { class: 'btn ' + (['withdraw', 'county_return'].includes(x) ? 'danger' : redo(x, c) || notYet(x, c) ? 'ghost' : 'primary'), 'data-action': x, onclick: () => open(x) }, redo(x, c) || label(ACTIONS, x))),
         canPhoto ? h('button', { class: 'btn ghost', onclick: addPhotos }, '补充照片') : null,
         app.user.role === 'village_cadre' && c.stage === 'applied' && actions.length ? h('a', { class: 'btn ghost', href: '#/new?edit=' + encodeURIComponent(c.id), 'data-edit': '' }, '修改申请') : null)),
     formBox,
@@ -366,6 +371,17 @@ function render(main, app, c, stale, outboxItems) {
 }
 
 function path(c) { return '/api/cases/' + encodeURIComponent(c.id); }
+
+// FINISHED stages are past the works: the countdown to the deadline no longer applies.
+const FINISHED = ['accepted', 'paid', 'archived', 'rejected', 'withdrawn'];
+
+// notYet is a publicity that cannot be closed today (too early, or an
+// objection still open): its button stays, quietly, and the form says why.
+function notYet(action, c) {
+  const p = action === 'close_village_publicity' ? c.village_publicity : action === 'close_township_publicity' ? c.township_publicity : null;
+  if (!p) return false;
+  return (p.ends_on && p.ends_on > today()) || openObjections(c).length > 0;
+}
 
 // redo names a step already done that the server still lets its department
 // correct (a second 核实 or 鉴定): offered quietly, not as the next step.

@@ -22,13 +22,14 @@ export function caseRow(c, pending = 0) {
     h('div', { class: 'meta' }, c.village_name || '', ' ', c.id_number || ''),
     c.return_reason ? h('div', { class: 'reason' }, '退回原因：', c.return_reason) : null,
     h('div', { class: 'row between meta' },
-      h('span', { class: 'next' }, c.next && c.next.hint ? '下一步：' + rowHint(c) : ''),
+      h('span', { class: 'next' }, c.next && c.next.hint && rowHint(c) ? '下一步：' + rowHint(c) : ''),
       h('span', {}, deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '预警 ' + c.warnings_count) : null,
         pending ? h('span', { class: 'tag' }, pending + ' 项待发送') : null)));
 }
 
 // rowHint is the next step without the return reason the row already shows.
 function rowHint(c) {
+  if (['archived', 'rejected', 'withdrawn'].includes(c.stage)) return '';
   let t = hintText(c.next.hint);
   if (c.return_reason) t = t.replace('已退回：' + c.return_reason + '；', '').replace('已退回：' + c.return_reason, '已退回');
   return t;
