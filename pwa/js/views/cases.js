@@ -100,6 +100,8 @@ export async function queueView(main, app, mine) {
   const search = h('form', { class: 'row pad', onsubmit: (e) => {
     e.preventDefault();
     const p = new URLSearchParams();
+    // A search inside a village's or the overdue list stays inside it.
+    for (const k of ['overdue', 'at_risk', 'has_warnings', 'village', 'township']) if (q.get(k)) p.set(k, q.get(k));
     const v = e.target.q.value.trim();
     if (v) p.set('q', v);
     if (e.target.stage.value) p.set('stage', e.target.stage.value);
@@ -121,8 +123,12 @@ export async function queueView(main, app, mine) {
     } catch (err) { more.textContent = err.offline ? '离线，联网后可加载更多' : err.message; }
     more.disabled = false;
   } }, '加载更多');
+  // Reached from a dashboard (a village, the overdue list …): say which cases these are.
+  const filter = [q.get('overdue') && '超期户', q.get('at_risk') && '有延期风险', q.get('has_warnings') && '照片预警',
+    q.get('village') && items[0] && items[0].village_name].filter(Boolean).join(' · ');
   clear(main,
-    h('h2', { class: 'pad' }, mine ? '待我处理' : '全部案件', ` (${items.length}${cursor ? '+' : ''})`),
+    !mine && (filter || app.user.role === 'leader') ? h('a', { class: 'pad back', href: '#/dashboard', onclick: (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } } }, '← 返回看板') : null,
+    h('h2', { class: 'pad' }, mine ? '待我处理' : filter || '全部案件', ` (${items.length}${cursor ? '+' : ''})`),
     mine ? null : search,
     staleNote(r),
     items.length ? [list, more] : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));

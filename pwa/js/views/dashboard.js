@@ -47,7 +47,8 @@ export async function dashboardView(main, app, arg) {
       h('div', { class: 'tablewrap' }, h('table', { class: 'grid' },
         h('thead', {}, h('tr', {}, h('th', {}, '名称'), h('th', {}, '总数'), FUNNEL.slice(0, 11).map((s) => h('th', {}, label(STAGES, s).replace(/\(.*\)/, ''))), h('th', {}, '超期'), h('th', {}, '风险'), h('th', {}, '预警'), h('th', {}, '已拨付金额'))),
         h('tbody', {}, (d.rows || []).map((row) => h('tr', { 'data-row': row.code },
-          h('td', {}, row.code.length < 12 ? h('a', { href: '#/dashboard/' + row.code }, row.name) : row.name),
+          h('td', {}, row.code.length < 12 ? h('a', { href: '#/dashboard/' + row.code }, row.name)
+            : app.user.role === 'admin' ? row.name : h('a', { href: '#/all?village=' + row.code }, row.name)),
           h('td', { 'data-k': 'total' }, row.total || 0),
           FUNNEL.slice(0, 11).map((s) => h('td', {}, (row.by_stage || {})[s] || '')),
           h('td', { class: row.overdue ? 'bad' : '' }, row.overdue || ''), h('td', { class: row.at_risk ? 'warn' : '' }, row.at_risk || ''),
@@ -63,7 +64,8 @@ export async function dashboardView(main, app, arg) {
       const l = await api.cached(q(extra));
       const items = l.data.items || [];
       lists.append(h('section', { class: 'card', 'data-list': extra }, h('h3', {}, title, ` (${items.length}${l.data.next_cursor ? '+' : ''})`),
-        items.length ? h('div', { class: 'list' }, items.map((c) => caseRow(c))) : h('div', { class: 'hint' }, '无')));
+        items.length ? h('div', { class: 'list' }, items.map((c) => caseRow(c))) : h('div', { class: 'hint' }, '无'),
+        l.data.next_cursor ? h('a', { class: 'btn block', href: `#/all?${extra}${scope ? `&${scope}=${area}` : ''}` }, '查看全部') : null));
     } catch { /* offline with no copy: the totals above still show */ }
   }
 }
