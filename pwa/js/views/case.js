@@ -389,9 +389,12 @@ function path(c) { return '/api/cases/' + encodeURIComponent(c.id); }
 // FINISHED stages are past the works: the countdown to the deadline no longer applies.
 const FINISHED = ['accepted', 'paid', 'archived', 'rejected', 'withdrawn'];
 
-// notYet is a publicity that cannot be closed today (too early, or an
-// objection still open): its button stays, quietly, and the form says why.
+// notYet is a step that cannot be taken today — a publicity too early or
+// with an objection open, a payment blocked at acceptance: its button
+// stays, quietly, and the form says why.
 function notYet(action, c) {
+  // A subsidy blocked at acceptance (rebuilt below the minimum area) is not paid.
+  if (action === 'disburse') { const acc = lastAcceptance(c); return Boolean(acc && !(acc.subsidy_yuan > 0)); }
   const p = action === 'close_village_publicity' ? c.village_publicity : action === 'close_township_publicity' ? c.township_publicity : null;
   if (!p) return false;
   return (p.ends_on && p.ends_on > today()) || openObjections(c).length > 0;
