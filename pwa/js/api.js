@@ -76,7 +76,14 @@ export function refresh() {
       }).catch(() => null);
       if (!res) return false;
       if (!res.ok) {
-        if (res.status === 401) { saveTokens(null); window.dispatchEvent(new Event('anju:signedout')); }
+        if (res.status === 401) {
+          // Another tab (or an earlier answer lost on 3G) already rotated
+          // this token: the new pair is stored, so use it instead of
+          // signing the person out.
+          const now = tokens();
+          if (now && now.refresh_token !== t.refresh_token) return true;
+          saveTokens(null); window.dispatchEvent(new Event('anju:signedout'));
+        }
         return false;
       }
       saveTokens(await res.json());
