@@ -3,6 +3,7 @@ package domain
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 )
 
@@ -36,39 +37,122 @@ func DistanceM(lat1, lng1, lat2, lng2 float64) float64 {
 }
 
 // PhotoWarnings finds what a reviewer must see about a new photo ph
-// within its own case c (duplicates across cases need the store):
-//
-//   - far_from_house: a photo that must be taken at the house was taken
-//     more than maxDistanceM metres from the house's recorded location
-//     (both locations known, i.e. not 0,0);
-//   - out_of_order: by device time, a before/during/after/acceptance
-//     photo was taken before a photo of an earlier phase or after one of
-//     a later phase already in the case.
-//
-// The caller passes its configured distance and appends the warnings;
-// none is ever dropped silently.
+// within its own case c (duplicates across cases need the store): at most
+// one far_from_house and one out_of_order warning. The caller passes its
+// configured distance and appends the warnings; none is ever dropped
+// silently.
 func PhotoWarnings(c Case, ph Photo, maxDistanceM float64, now time.Time) []Warning {
 	var out []Warning
-	if atHouse[ph.Kind] && (ph.Lat != 0 || ph.Lng != 0) && (c.House.Lat != 0 || c.House.Lng != 0) {
-		if d := DistanceM(c.House.Lat, c.House.Lng, ph.Lat, ph.Lng); d > maxDistanceM {
-			out = append(out, Warning{Code: WarnFarFromHouse, PhotoID: ph.ID, At: now,
-				Message: fmt.Sprintf("%s的拍摄位置距房屋约%.0f米", ph.Kind.Label(), d)})
-		}
+	if w, ok := FarFromHouse(c, ph, maxDistanceM, now); ok {
+		out = append(out, w)
 	}
-	phase, ok := onSitePhase[ph.Kind]
-	if !ok || ph.TakenAt.IsZero() {
-		return out
-	}
-	for _, o := range c.Photos {
-		op, ok := onSitePhase[o.Kind]
-		if !ok || o.TakenAt.IsZero() || op == phase {
-			continue
-		}
-		if (op < phase && ph.TakenAt.Before(o.TakenAt)) || (op > phase && ph.TakenAt.After(o.TakenAt)) {
-			out = append(out, Warning{Code: WarnOutOfOrder, PhotoID: ph.ID, OtherPhoto: o.ID, At: now,
-				Message: fmt.Sprintf("%s的拍摄时间与%s的先后顺序不符", ph.Kind.Label(), o.Kind.Label())})
-			break
-		}
+	if w, ok := OutOfOrder(c, ph, now); ok {
+		out = append(out, w)
 	}
 	return out
+}
+
+// FarFromHouse flags a photo that must be taken at the house but was
+// taken more than maxM metres from the house's recorded location (both
+// locations known; 0,0 means not recorded).
+func FarFromHouse(c Case, ph Photo, maxM float64, now time.Time) (Warning, bool) {
+	if !atHouse[ph.Kind] || maxM <= 0 || !located(c.House.Lat, c.House.Lng) || !located(ph.Lat, ph.Lng) {
+		return Warning{}, false
+	}
+	d := DistanceM(c.House.Lat, c.House.Lng, ph.Lat, ph.Lng)
+	if d <= maxM {
+		return Warning{}, false
+	}
+	return Warning{
+		Code: WarnFarFromHouse, PhotoID: ph.ID, At: now,
+		Message: fmt.Sprintf("该%s的拍摄位置距房屋登记位置约 %s，超过 %d 米", ph.Kind.Label(), distanceText(d), int(maxM)),
+	}, true
+}
+
+func located(lat, lng float64) bool { return lat != 0 || lng != 0 }
+
+func distanceText(m float64) string {
+	if m >= 1000 {
+		return strconv.FormatFloat(m/1000, 'f', 1, 64) + " 公里"
+	}
+	return strconv.Itoa(int(math.Round(m))) + " 米"
+}
+
+// OutOfOrder flags a stage photo whose device time contradicts the case:
+// first against the other photos taken at the house (before, during,
+// after, at acceptance: a "before" photo taken after a progress photo),
+// then against the case's own dates (a photo proving a step taken before
+// the step it follows could have happened, such as a completion photo
+// before construction started). Days are Shanghai calendar days.
+func OutOfOrder(c Case, ph Photo, now time.Time) (Warning, bool) {
+	if ph.TakenAt.IsZero() {
+		return Warning{}, false
+	}
+	if phase, ok := onSitePhase[ph.Kind]; ok {
+		for _, o := range c.Photos {
+			op, ok := onSitePhase[o.Kind]
+			if !ok || o.TakenAt.IsZero() || op == phase {
+				continue
+			}
+			if (op < phase && ph.TakenAt.Before(o.TakenAt)) || (op > phase && ph.TakenAt.After(o.TakenAt)) {
+				return Warning{Code: WarnOutOfOrder, PhotoID: ph.ID, OtherPhoto: o.ID, At: now,
+					Message: fmt.Sprintf("%s的拍摄时间与%s的先后顺序不符", ph.Kind.Label(), o.Kind.Label())}, true
+			}
+		}
+	}
+	return outOfStep(c, ph, now)
+}
+
+// outOfStep compares a photo's Shanghai day with the date of the step it
+// proves or follows.
+func outOfStep(c Case, ph Photo, now time.Time) (Warning, bool) {
+	taken := DateOf(ph.TakenAt)
+	var start Date
+	if c.Agreement != nil {
+		start = c.Agreement.StartDate
+	}
+	var notBefore Date
+	var label string
+	switch ph.Kind {
+	case PhotoNoticeVillage:
+		if c.VillagePublicity != nil {
+			notBefore, label = c.VillagePublicity.Start, "村级公示张贴日期"
+		}
+	case PhotoNoticeTownship:
+		if c.TownshipPublicity != nil {
+			notBefore, label = c.TownshipPublicity.Start, "乡镇公示张贴日期"
+		}
+	case PhotoAgreement, PhotoDemolition:
+		if c.Approval != nil {
+			notBefore, label = DateOf(c.Approval.At), "审批日期"
+		}
+	case PhotoProgress, PhotoCompletion:
+		notBefore, label = start, "开工日期"
+	case PhotoAcceptance:
+		if !c.SelfCheckAt.IsZero() {
+			notBefore, label = DateOf(c.SelfCheckAt), "申请验收日期"
+		} else {
+			notBefore, label = start, "开工日期"
+		}
+	case PhotoVoucher:
+		for _, acc := range c.Acceptances {
+			if acc.Passed {
+				notBefore, label = DateOf(acc.At), "验收合格日期"
+			}
+		}
+	case PhotoHouseBefore:
+		if !start.IsZero() && taken > start {
+			return Warning{
+				Code: WarnOutOfOrder, PhotoID: ph.ID, At: now,
+				Message: fmt.Sprintf("%s的拍摄日期（%s）晚于开工日期（%s），不能证明改造前的房屋状况", ph.Kind.Label(), taken, start),
+			}, true
+		}
+	}
+	if notBefore.IsZero() || taken >= notBefore {
+		return Warning{}, false
+	}
+	return Warning{
+		Code: WarnOutOfOrder, PhotoID: ph.ID, At: now,
+		Message: fmt.Sprintf("%s的拍摄日期（%s）早于%s（%s），时间顺序不合理", ph.Kind.Label(), taken, label, notBefore),
+	}, true
 }

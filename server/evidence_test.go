@@ -25,7 +25,7 @@ func TestHaversine(t *testing.T) {
 		{"antipodes", 0, 0, 0, 180, math.Pi * 6371008.8, 1},
 	}
 	for _, tt := range tests {
-		if got := haversineM(tt.lat1, tt.lng1, tt.lat2, tt.lng2); math.Abs(got-tt.want) > tt.tol {
+		if got := domain.DistanceM(tt.lat1, tt.lng1, tt.lat2, tt.lng2); math.Abs(got-tt.want) > tt.tol {
 			t.Errorf("%s: %.1f m, want %.1f ± %.0f", tt.name, got, tt.want, tt.tol)
 		}
 	}
@@ -51,7 +51,7 @@ func TestFarWarning(t *testing.T) {
 	}
 	for _, tt := range tests {
 		c.House.Lat, c.House.Lng = tt.house[0], tt.house[1]
-		w, got := farWarning(c, domain.Photo{ID: "p", Kind: tt.kind, Lat: tt.lat, Lng: tt.lng}, 300, now)
+		w, got := domain.FarFromHouse(c, domain.Photo{ID: "p", Kind: tt.kind, Lat: tt.lat, Lng: tt.lng}, 300, now)
 		if got != tt.want {
 			t.Errorf("%s: warned %v, want %v (%s)", tt.name, got, tt.want, w.Message)
 		}
@@ -59,7 +59,7 @@ func TestFarWarning(t *testing.T) {
 			t.Errorf("%s: warning %+v", tt.name, w)
 		}
 	}
-	if _, got := farWarning(c, domain.Photo{Kind: domain.PhotoCompletion, Lat: north(350), Lng: 103.32}, 500, now); got {
+	if _, got := domain.FarFromHouse(c, domain.Photo{Kind: domain.PhotoCompletion, Lat: north(350), Lng: 103.32}, 500, now); got {
 		t.Error("350 m warned with a 500 m threshold")
 	}
 }
@@ -101,7 +101,7 @@ func TestOrderWarning(t *testing.T) {
 		{domain.PhotoOther, "2030-01-01", false},
 	}
 	for _, tt := range tests {
-		w, got := orderWarning(c, domain.Photo{ID: "p", Kind: tt.kind, TakenAt: day(tt.taken)}, now)
+		w, got := domain.OutOfOrder(c, domain.Photo{ID: "p", Kind: tt.kind, TakenAt: day(tt.taken)}, now)
 		if got != tt.want {
 			t.Errorf("%s taken %s: warned %v, want %v (%s)", tt.kind, tt.taken, got, tt.want, w.Message)
 		}
@@ -112,11 +112,11 @@ func TestOrderWarning(t *testing.T) {
 	// Late at night UTC is the next morning in Shanghai: the day counts in
 	// Shanghai.
 	late := time.Date(2024, 4, 9, 17, 0, 0, 0, time.UTC) // 2024-04-10 01:00 Shanghai
-	if _, got := orderWarning(c, domain.Photo{Kind: domain.PhotoProgress, TakenAt: late}, now); got {
+	if _, got := domain.OutOfOrder(c, domain.Photo{Kind: domain.PhotoProgress, TakenAt: late}, now); got {
 		t.Error("a progress photo of 01:00 on the start day (Shanghai) was warned")
 	}
 	// Before the steps exist there is nothing to contradict.
-	if _, got := orderWarning(domain.Case{}, domain.Photo{Kind: domain.PhotoCompletion, TakenAt: day("2024-01-01")}, now); got {
+	if _, got := domain.OutOfOrder(domain.Case{}, domain.Photo{Kind: domain.PhotoCompletion, TakenAt: day("2024-01-01")}, now); got {
 		t.Error("warned on a case without dates")
 	}
 }
