@@ -54,6 +54,9 @@ type App struct {
 	public      map[string]bool // "METHOD /path" of routes open without signing in
 
 	closers []func()
+
+	evidenceMu sync.Mutex
+	photoIndex *evidence // photos of every case, for duplicate warnings (evidence.go)
 }
 
 // routeHooks register routes on the /api group, where every route requires

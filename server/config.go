@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"os"
 	"regexp"
@@ -28,6 +29,9 @@ type Config struct {
 	TLSCert       string // ANJU_TLS_CERT, PEM certificate file: serve HTTPS
 	TLSKey        string // ANJU_TLS_KEY, PEM key file
 	Demo          bool   // ANJU_DEMO, load sample villages and cases
+	// PhotoMaxDistanceM is ANJU_PHOTO_MAX_DISTANCE_M: a photo of the house
+	// taken farther than this from its recorded location is warned about.
+	PhotoMaxDistanceM float64
 
 	// BcryptCost is the password hashing cost; not configurable from the
 	// environment (tests lower it to keep the race detector bearable).
@@ -48,6 +52,7 @@ var envNames = []string{
 	"ANJU_ADDR", "ANJU_DATA_DIR", "ANJU_MONGO_URI", "ANJU_MONGO_DB",
 	"ANJU_S3_ENDPOINT", "ANJU_S3_ACCESS_KEY", "ANJU_S3_SECRET_KEY", "ANJU_S3_BUCKET", "ANJU_S3_USE_SSL",
 	"ANJU_JWT_SECRET", "ANJU_ADMIN_PASSWORD", "ANJU_TLS_CERT", "ANJU_TLS_KEY", "ANJU_DEMO",
+	"ANJU_PHOTO_MAX_DISTANCE_M",
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main)
@@ -80,6 +85,15 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 	}
 	if c.Demo, err = parseBool("ANJU_DEMO", getenv("ANJU_DEMO")); err != nil {
 		errs = append(errs, err)
+	}
+	c.PhotoMaxDistanceM = DefaultMaxPhotoDistanceM
+	if v := strings.TrimSpace(getenv("ANJU_PHOTO_MAX_DISTANCE_M")); v != "" {
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+			errs = append(errs, fmt.Errorf("ANJU_PHOTO_MAX_DISTANCE_M=%q: 应为正数（米） (must be a positive number of metres)", v))
+		} else {
+			c.PhotoMaxDistanceM = f
+		}
 	}
 	if err := c.Validate(); err != nil {
 		errs = append(errs, err)

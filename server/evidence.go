@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"os"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -66,18 +63,24 @@ func newEvidence(maxDistanceM float64) *evidence {
 	}
 }
 
-// evidenceOf holds each App's index (the App struct belongs to the
-// foundation; tests run several Apps in one process).
-var evidenceOf sync.Map // *App → *evidence
-
 // evidence returns the App's photo index (an empty one before start-up
 // has loaded it, e.g. in a test that builds an App by hand).
 func (a *App) evidence() *evidence {
-	if e, ok := evidenceOf.Load(a); ok {
-		return e.(*evidence)
+	a.evidenceMu.Lock()
+	defer a.evidenceMu.Unlock()
+	if a.photoIndex == nil {
+		a.photoIndex = newEvidence(a.maxPhotoDistanceM())
 	}
-	e, _ := evidenceOf.LoadOrStore(a, newEvidence(DefaultMaxPhotoDistanceM))
-	return e.(*evidence)
+	return a.photoIndex
+}
+
+// maxPhotoDistanceM is the configured distance, or the default for an App
+// whose Config was built by hand.
+func (a *App) maxPhotoDistanceM() float64 {
+	if a.Cfg.PhotoMaxDistanceM > 0 {
+		return a.Cfg.PhotoMaxDistanceM
+	}
+	return DefaultMaxPhotoDistanceM
 }
 
 // claim finds the photos of other cases of the program that are the same
@@ -188,17 +191,10 @@ func init() {
 // warnings whose other half a crash kept from being written, and starts
 // the hourly sweep of orphaned photo objects.
 func startEvidence(ctx context.Context, a *App) error {
-	maxM := float64(DefaultMaxPhotoDistanceM)
-	if v := strings.TrimSpace(os.Getenv("ANJU_PHOTO_MAX_DISTANCE_M")); v != "" {
-		f, err := strconv.ParseFloat(v, 64)
-		if err != nil || f <= 0 || math.IsInf(f, 0) {
-			return fmt.Errorf("ANJU_PHOTO_MAX_DISTANCE_M=%q: 应为正数（米） (must be a positive number of metres)", v)
-		}
-		maxM = f
-	}
-	e := newEvidence(maxM)
-	evidenceOf.Store(a, e)
-	a.onClose(func() { evidenceOf.Delete(a) })
+	e := newEvidence(a.maxPhotoDistanceM())
+	a.evidenceMu.Lock()
+	a.photoIndex = e
+	a.evidenceMu.Unlock()
 
 	type half struct {
 		caseID string

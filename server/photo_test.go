@@ -496,7 +496,9 @@ func TestDuplicatePhotoIsWarnedOnBothCases(t *testing.T) {
 	}
 	// After a restart the index is loaded from the cases: forget it and
 	// run the start-up again.
-	evidenceOf.Delete(ts.App)
+	ts.App.evidenceMu.Lock()
+	ts.App.photoIndex = nil
+	ts.App.evidenceMu.Unlock()
 	if err := startEvidence(context.Background(), ts.App); err != nil {
 		t.Fatal(err)
 	}
