@@ -116,6 +116,10 @@ func eval[T any](b *browser, js string) T {
 // waitJS polls until the expression is truthy.
 func (b *browser) waitJS(what, js string, limit time.Duration) {
 	b.t.Helper()
+	// The limits are what a phone should manage; a 2-core CI machine
+	// compiling and running other packages' tests beside the browser may
+	// take several times longer, and waiting costs nothing when it is quick.
+	limit *= waitSlack
 	deadline := time.Now().Add(limit)
 	for {
 		ok := eval[bool](b, "(async () => Boolean(await ("+js+")))()")
@@ -129,6 +133,9 @@ func (b *browser) waitJS(what, js string, limit time.Duration) {
 		time.Sleep(150 * time.Millisecond)
 	}
 }
+
+// waitSlack stretches every waitJS limit (see there).
+const waitSlack = 4
 
 // shot saves a screenshot of the whole page.
 func (b *browser) shot(name string) {
