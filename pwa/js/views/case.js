@@ -264,7 +264,8 @@ function localCase(item, all, app) {
   const mine = all.filter((i) => i.case_id === b.id);
   return [
     h('div', { class: 'row between pad' }, h('h2', {}, b.household.head_name), h('span', { class: 'stage' }, '未上传')),
-    h('div', { class: 'note' }, '这份申请保存在本机，来信号后自动上传。'),
+    item.status === 'pending' ? h('div', { class: 'note' }, navigator.onLine ? '这份申请保存在本机，正在上传。' : '这份申请保存在本机，来信号后自动上传。')
+      : h('div', { class: 'note bad' }, '服务器没有接受这份申请：原因见下面，请修改申请或放弃。'),
     section('待发送', mine.map((i) => outboxItemCard(i, app))),
     section('户情', dl([
       ['身份证号', b.household.id_number.slice(0, 6) + '********' + b.household.id_number.slice(-4)],
@@ -283,7 +284,7 @@ export async function caseView(main, app, id, quiet = false) {
   const data = create ? null : await api.cached(path);
   // A quiet refresh (something landed) never closes a form the person opened.
   if (!(quiet && hasOpenForm(main))) {
-    if (create) clear(main, localCase(create, all, app));
+    if (create) { clear(main, localCase(create, all, app)); watchLocal(main, app, id, create.status); }
     else render(main, app, data.data, data.stale, all);
   }
   if (!main.dataset.watching) {
@@ -291,6 +292,23 @@ export async function caseView(main, app, id, quiet = false) {
     watchProgress(main, app, location.hash);
   }
   listenSent(main, app, id);
+}
+
+// watchLocal redraws an application not yet on the server when the outbox
+// changes its state (the server refused it, e.g. a duplicate 身份证号),
+// so the person is not left reading "uploading".
+function watchLocal(main, app, id, status) {
+  if (main.onOutbox) window.removeEventListener('anju:outbox', main.onOutbox);
+  const on = async () => {
+    if (!document.body.contains(main) || !location.hash.startsWith('#/case/' + encodeURIComponent(id))) { window.removeEventListener('anju:outbox', on); return; }
+    const item = (await app.outbox.list()).find((i) => i.kind === CREATE && i.case_id === id);
+    if (!item || item.status === status || main.onOutbox !== on) return;
+    window.removeEventListener('anju:outbox', on);
+    main.onOutbox = null;
+    caseView(main, app, id, true);
+  };
+  main.onOutbox = on;
+  window.addEventListener('anju:outbox', on);
 }
 
 function hasOpenForm(main) {
