@@ -160,7 +160,7 @@ function actionForm(action, c, app, done) {
   form.addEventListener('change', refresh);
   form.addEventListener('input', (e) => {
     const f = e.target.closest('.field');
-    if (f && f.querySelector('.err')) f.querySelector('.err').textContent = '';
+    if (f && f.querySelector('.err')) mark(f, '');
     refresh();
   });
   refresh();
@@ -178,7 +178,7 @@ function actionForm(action, c, app, done) {
       if (values[f.name] !== '') body[f.name] = f.type === 'number' ? Number(values[f.name]) : values[f.name];
     }
     Object.assign(errs, spec.check ? spec.check(values, c) : {});
-    for (const f of spec.fields) ctl[f.name].querySelector('.err').textContent = errs[f.name] || '';
+    for (const f of spec.fields) mark(ctl[f.name], errs[f.name]);
     const missing = pickers.filter((p) => p.needIfMissing && !hasPhoto(c, p.kind) && p.picker.count(p.kind) < p.needIfMissing && (!p.when || p.when(values)));
     if (Object.keys(errs).length || missing.length) {
       msg.textContent = missing.length ? '还缺照片：' + missing.map((p) => label(PHOTO_KINDS, p.kind)).join('、') : '请先改正标红的项目';
@@ -191,12 +191,19 @@ function actionForm(action, c, app, done) {
     btn.disabled = false;
     if (r.failed) {
       msg.textContent = r.failed.message + (r.failed.fields ? '：' + Object.values(r.failed.fields).join('；') : '');
-      for (const [k, m] of Object.entries(r.failed.fields || {})) if (ctl[k]) ctl[k].querySelector('.err').textContent = m;
+      for (const [k, m] of Object.entries(r.failed.fields || {})) if (ctl[k]) mark(ctl[k], m);
       return;
     }
     done(r);
   });
   return form;
+}
+
+// mark shows a field's error under it and outlines its control in red (标红).
+function mark(fieldEl, msg) {
+  fieldEl.querySelector('.err').textContent = msg || '';
+  const c = fieldEl.querySelector('input:not([type=radio]), select, textarea');
+  if (c) c.classList.toggle('bad', Boolean(msg));
 }
 
 function photoGrid(c) {
