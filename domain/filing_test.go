@@ -244,7 +244,7 @@ func TestNextHint(t *testing.T) {
 		StageApproved:          "待签订施工协议并开工",
 		StageConstruction:      "待乡镇自验并申请验收",
 		StageAcceptance:        "待住建局竣工验收",
-		StageAccepted:          "待拨付补助30000元",
+		StageAccepted:          "待拨付补助30,000 元",
 		StagePaid:              "待归档",
 		StageArchived:          "已归档",
 		StageRejected:          "不予纳入：村委评议未通过：经评议家庭有其他住房",

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -151,7 +152,7 @@ func NextHint(c Case) string {
 			}
 			return "补助暂停拨付：" + why
 		}
-		return fmt.Sprintf("待拨付补助%d元", a.SubsidyYuan)
+		return "待拨付补助" + YuanText(a.SubsidyYuan)
 	case StagePaid:
 		if m := c.FileMissing(); len(m) > 0 {
 			labels := make([]string, len(m))
@@ -169,4 +170,17 @@ func NextHint(c Case) string {
 		return "已撤回：" + c.CloseReason
 	}
 	return ""
+}
+
+// YuanText writes an amount of yuan the way people read money: "30,000 元".
+func YuanText(n int64) string {
+	sign := ""
+	if n < 0 {
+		sign, n = "-", -n
+	}
+	s := strconv.FormatInt(n, 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return sign + s + " 元"
 }
