@@ -275,7 +275,7 @@ func (a *App) seedAdmin(ctx context.Context) error {
 			"安居 首次启动：已创建管理员账号\n"+
 			"  用户名: admin\n"+
 			"  密码:   "+password+"\n"+
-			"此密码只显示这一次，请登录后在“用户管理”中修改。\n"+
+			"此密码只显示这一次，请登录后点顶部自己的名字（我的账号）修改密码。\n"+
 			"(first start: user admin created; this password is shown only once)\n"+
 			"========================================\n\n")
 	} else {
