@@ -15,7 +15,6 @@ import (
 	"math/rand/v2"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/textproto"
 	"os"
 	"path/filepath"
@@ -25,7 +24,6 @@ import (
 	"time"
 
 	"github.com/yongjing/anju/domain"
-	"github.com/yongjing/anju/server/mongodb/dbtest"
 	"github.com/yongjing/anju/uploads"
 	"github.com/yongjing/anju/uploads/storetest"
 )
@@ -181,25 +179,6 @@ func caseWarningsOf(t *testing.T, ts *testServer, token, caseID string) []warnin
 func onEachStore(t *testing.T, test func(t *testing.T, ts *testServer)) {
 	t.Run("disk", func(t *testing.T) { test(t, newTestServer(t)) })
 	t.Run("s3", func(t *testing.T) { test(t, newTestServerOn(t, storetest.NewS3(t))) })
-}
-
-// newTestServerOn is newTestServer with the photos in store.
-func newTestServerOn(t *testing.T, store uploads.Store) *testServer {
-	t.Helper()
-	ts := &testServer{}
-	app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{
-		DB: dbtest.New(t), Store: store, Log: testLogger(t), Out: io.Discard, Now: ts.now,
-	})
-	if err != nil {
-		t.Fatalf("new app: %v", err)
-	}
-	ts.App = app
-	ts.Server = httptest.NewServer(app.Handler())
-	t.Cleanup(func() {
-		ts.Server.Close()
-		app.Close()
-	})
-	return ts
 }
 
 func TestPhotoUploadStoreAndServe(t *testing.T) { onEachStore(t, testPhotoUploadStoreAndServe) }

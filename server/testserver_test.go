@@ -44,14 +44,18 @@ type testServer struct {
 // printed only when the test fails.
 func newTestServer(t *testing.T) *testServer {
 	t.Helper()
-	dir := t.TempDir()
-	cfg := testConfig(dir)
-	store, err := uploads.NewDisk(filepath.Join(dir, "objects"))
+	store, err := uploads.NewDisk(filepath.Join(t.TempDir(), "objects"))
 	if err != nil {
 		t.Fatalf("disk store: %v", err)
 	}
+	return newTestServerOn(t, store)
+}
+
+// newTestServerOn is newTestServer with the photos in store.
+func newTestServerOn(t *testing.T, store uploads.Store) *testServer {
+	t.Helper()
 	ts := &testServer{}
-	app, err := newApp(context.Background(), cfg, deps{
+	app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{
 		DB: dbtest.New(t), Store: store, Log: testLogger(t), Out: io.Discard, Now: ts.now,
 	})
 	if err != nil {
