@@ -194,6 +194,7 @@ type signedJSON struct {
 	SignerRole domain.SignerRole `json:"signer_role"`
 	SignerName string            `json:"signer_name"`
 	SHA256     string            `json:"sha256"`
+	URL        string            `json:"url"`
 }
 
 type acceptanceJSON struct {
@@ -379,12 +380,13 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		r.Agreement = &agreementJSON{BuilderName: v.BuilderName, BuilderCertNo: v.BuilderCertNo, StartDate: v.StartDate,
 			PlannedFinish: v.PlannedFinish, At: v.At.UTC(), By: v.By}
 	}
-	for _, x := range c.Acceptances {
+	for i, x := range c.Acceptances {
 		aj := acceptanceJSON{Passed: x.Passed, MeasuredAreaM2: x.MeasuredAreaM2, Storeys: x.Storeys,
 			Checklist: checklistJSON(x.Checklist), ItemsToFix: x.ItemsToFix, Signatures: []signedJSON{},
 			FormSHA256: x.FormSHA256, SubsidyYuan: x.SubsidyYuan, BlockReason: x.BlockReason, At: x.At.UTC(), By: x.By}
 		for _, s := range x.Signatures {
-			aj.Signatures = append(aj.Signatures, signedJSON{SignerRole: s.SignerRole, SignerName: s.SignerName, SHA256: s.SHA256})
+			aj.Signatures = append(aj.Signatures, signedJSON{SignerRole: s.SignerRole, SignerName: s.SignerName, SHA256: s.SHA256,
+				URL: signatureURL(c.ID, i+1, s.SignerRole)})
 		}
 		r.Acceptances = append(r.Acceptances, aj)
 	}
