@@ -142,9 +142,14 @@ func compressible(ctype string) bool {
 // them from its versioned cache in between). Each file gets its own route,
 // so unknown paths keep the product's 404 and 405 answers.
 func (s *shell) register(e *echo.Echo) {
-	e.GET("/", func(c echo.Context) error { return s.serve(c, "/index.html") })
+	// HEAD too, for uptime probes and `curl -I`: net/http drops the body.
+	page := func(c echo.Context) error { return s.serve(c, "/index.html") }
+	e.GET("/", page)
+	e.HEAD("/", page)
 	for p := range s.files {
-		e.GET(p, func(c echo.Context) error { return s.serve(c, p) })
+		file := func(c echo.Context) error { return s.serve(c, p) }
+		e.GET(p, file)
+		e.HEAD(p, file)
 	}
 }
 
