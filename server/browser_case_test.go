@@ -422,7 +422,16 @@ func TestBrowserAcceptanceSignedOnSite(t *testing.T) {
 	if names["household_head"] != "马福山" || names["inspector"] != insp.Name || names["township_officer"] != "李乡干" {
 		t.Errorf("signers %v", names)
 	}
-
+	// The file shows the three signatures as drawn, fetched with the
+	// inspector's token.
+	b.do("the village list", chromedp.Navigate(ts.URL+"/#/cases"))
+	b.do("the accepted file", chromedp.Navigate(ts.URL+"/#/case/"+caseID))
+	b.waitJS("the three signatures shown", `document.querySelectorAll('.sigs figure.sig img').length === 3 &&
+		[...document.querySelectorAll('.sigs figure.sig img')].every((i) => i.complete && i.naturalWidth > 0)`, 20*time.Second)
+	if txt := eval[string](b, `document.querySelector('.sigs figure.sig[data-signer="household_head"]').textContent`); !strings.Contains(txt, "马福山") {
+		t.Errorf("household head's signature captioned %q", txt)
+	}
+	b.shot("12-acceptance-signatures")
 }
 
 func TestBrowserConflictIsKeptAndReapplied(t *testing.T) {

@@ -241,14 +241,31 @@ function records(c, app) {
   if (c.approval) rows.push(['审批', label(METHODS, c.approval.method) + ' · 计划补助 ' + yuan(c.approval.planned_subsidy_yuan)]);
   if (c.agreement) rows.push(['施工协议', c.agreement.builder_name + '(' + c.agreement.builder_cert_no + ') · ' + c.agreement.start_date + ' 至 ' + c.agreement.planned_finish]);
   for (const a of c.acceptances || []) {
-    rows.push(['竣工验收 ' + fmtTime(a.at).slice(0, 10), (a.passed ? '合格' : '整改') + ` · 实测 ${a.measured_area_m2}㎡ ${a.storeys || ''}层 · ` +
+    rows.push(['竣工验收 ' + fmtTime(a.at).slice(0, 10), h('div', {}, (a.passed ? '合格' : '整改') + ` · 实测 ${a.measured_area_m2}㎡ ${a.storeys || ''}层 · ` +
       Object.entries(a.checklist || {}).map(([k, v]) => label(CHECKLIST, k) + label(CHECK_RESULTS, v)).join('、') +
       ` · 补助 ${yuan(a.subsidy_yuan)}` + (a.block_reason ? '（' + a.block_reason + '）' : '') + (a.items_to_fix ? ' · 整改：' + a.items_to_fix : '') +
-      ' · 签字：' + (a.signatures || []).map((s) => label(SIGNERS, s.signer_role) + ' ' + s.signer_name).join('、')]);
+      ' · 签字：' + (a.signatures || []).map((s) => label(SIGNERS, s.signer_role) + ' ' + s.signer_name).join('、'), signatures(a))]);
   }
   if (c.payment) rows.push(['补助拨付', h('span', {}, yuan(c.payment.amount_yuan) + ' · ' + c.payment.bank + ' ', revealable(c, 'account_no', c.payment.account_no, app),
     ' · ' + c.payment.payee_name + ' · 凭证 ' + c.payment.voucher_no + ' · ' + c.payment.paid_on)]);
   return rows;
+}
+
+// signatures shows the images signed on an acceptance form, fetched with
+// the user's token as photo thumbnails are; the server refuses (409) an
+// image that no longer matches the one signed.
+function signatures(a) {
+  const list = (a.signatures || []).filter((s) => s.url);
+  if (!list.length) return null;
+  return h('div', { class: 'sigs' }, list.map((s) => {
+    const who = label(SIGNERS, s.signer_role) + ' ' + s.signer_name;
+    const img = h('img', { alt: who + ' 签字', width: 120, height: 60, loading: 'lazy' });
+    api.photoURL(s.url).then((u) => { img.src = u; }).catch((e) => {
+      img.alt = e && e.status === 409 ? '签字图片与验收记录不符' : '离线，签字暂不可见';
+      img.classList.add('noimg');
+    });
+    return h('figure', { class: 'sig', 'data-signer': s.signer_role }, img, h('figcaption', {}, who));
+  }));
 }
 
 // REVEAL lists who may see a full number (domain/access.go; each look is
@@ -401,7 +418,7 @@ function render(main, app, c, stale, outboxItems) {
         ['情况', Object.entries(c.flags || {}).filter(([, v]) => v).map(([k]) => label(FLAGS, k)).join('、')],
         ['再次纳入原因', c.reapplication_reason],
       ])),
-    records(c, app).length ? section('办理记录', dl(records(c, app))) : null,
+    ((r) => r.length ? section('办理记录', dl(r)) : null)(records(c, app)),
     section('照片', (c.photos || []).length ? photoGrid(c) : h('div', { class: 'hint' }, '还没有照片')),
     section('历史', h('ol', { class: 'history' }, (c.history || []).slice().reverse().map((e) => h('li', {},
       h('b', {}, label(ACTIONS, e.action)), ' ', fmtTime(e.at), ' ', t(e.actor_name), '(', label(ROLES, e.actor_role), ')',
