@@ -2,124 +2,13 @@ package main
 
 import (
 	"context"
-	"math"
 	"net/http"
 	"testing"
-	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
 
 	"github.com/yongjing/anju/domain"
 )
-
-func TestHaversine(t *testing.T) {
-	tests := []struct {
-		name                   string
-		lat1, lng1, lat2, lng2 float64
-		want, tol              float64
-	}{
-		{"same point", 35.93, 103.32, 35.93, 103.32, 0, 0.001},
-		{"0.01° north", 35.93, 103.32, 35.94, 103.32, 1111.95, 1},
-		{"0.01° east at 35.93°N", 35.93, 103.32, 35.93, 103.33, 1111.95 * math.Cos(35.93*math.Pi/180), 1},
-		{"Lanzhou to Linxia", 36.0611, 103.8343, 35.6012, 103.2105, 75_000, 3_000},
-		{"antipodes", 0, 0, 0, 180, math.Pi * 6371008.8, 1},
-	}
-	for _, tt := range tests {
-		if got := domain.DistanceM(tt.lat1, tt.lng1, tt.lat2, tt.lng2); math.Abs(got-tt.want) > tt.tol {
-			t.Errorf("%s: %.1f m, want %.1f ± %.0f", tt.name, got, tt.want, tt.tol)
-		}
-	}
-}
-
-func TestFarWarning(t *testing.T) {
-	now := time.Date(2024, 5, 1, 2, 0, 0, 0, time.UTC)
-	c := domain.Case{House: domain.House{Lat: 35.93, Lng: 103.32}}
-	north := func(m float64) float64 { return 35.93 + m/111195 }
-	tests := []struct {
-		name     string
-		house    [2]float64
-		kind     domain.PhotoKind
-		lat, lng float64
-		want     bool
-	}{
-		{"250 m", [2]float64{35.93, 103.32}, domain.PhotoCompletion, north(250), 103.32, false},
-		{"350 m", [2]float64{35.93, 103.32}, domain.PhotoCompletion, north(350), 103.32, true},
-		{"350 m, appraisal", [2]float64{35.93, 103.32}, domain.PhotoAppraisal, north(350), 103.32, true},
-		{"350 m, village notice", [2]float64{35.93, 103.32}, domain.PhotoNoticeVillage, north(350), 103.32, false},
-		{"photo not located", [2]float64{35.93, 103.32}, domain.PhotoCompletion, 0, 0, false},
-		{"house not located", [2]float64{0, 0}, domain.PhotoCompletion, north(5000), 103.32, false},
-	}
-	for _, tt := range tests {
-		c.House.Lat, c.House.Lng = tt.house[0], tt.house[1]
-		w, got := domain.FarFromHouse(c, domain.Photo{ID: "p", Kind: tt.kind, Lat: tt.lat, Lng: tt.lng}, 300, now)
-		if got != tt.want {
-			t.Errorf("%s: warned %v, want %v (%s)", tt.name, got, tt.want, w.Message)
-		}
-		if got && (w.Code != domain.WarnFarFromHouse || w.PhotoID != "p" || w.Message == "") {
-			t.Errorf("%s: warning %+v", tt.name, w)
-		}
-	}
-	if _, got := domain.FarFromHouse(c, domain.Photo{Kind: domain.PhotoCompletion, Lat: north(350), Lng: 103.32}, 500, now); got {
-		t.Error("350 m warned with a 500 m threshold")
-	}
-}
-
-func TestOrderWarning(t *testing.T) {
-	now := time.Date(2024, 6, 1, 2, 0, 0, 0, time.UTC)
-	day := func(d string) time.Time { return domain.Date(d).Time().Add(9 * time.Hour) } // 09:00 Shanghai
-	c := domain.Case{
-		VillagePublicity:  &domain.Publicity{Start: "2024-03-05"},
-		TownshipPublicity: &domain.Publicity{Start: "2024-03-20"},
-		Approval:          &domain.Approval{At: day("2024-04-01").UTC()},
-		Agreement:         &domain.Agreement{StartDate: "2024-04-10"},
-		SelfCheckAt:       day("2024-05-20").UTC(),
-		Acceptances:       []domain.Acceptance{{Passed: true, At: day("2024-05-25").UTC()}},
-	}
-	tests := []struct {
-		kind  domain.PhotoKind
-		taken string
-		want  bool
-	}{
-		{domain.PhotoNoticeVillage, "2024-03-04", true},
-		{domain.PhotoNoticeVillage, "2024-03-05", false},
-		{domain.PhotoNoticeTownship, "2024-03-19", true},
-		{domain.PhotoNoticeTownship, "2024-03-21", false},
-		{domain.PhotoAgreement, "2024-03-31", true},
-		{domain.PhotoAgreement, "2024-04-01", false},
-		{domain.PhotoDemolition, "2024-03-15", true},
-		{domain.PhotoProgress, "2024-04-09", true},
-		{domain.PhotoProgress, "2024-04-10", false},
-		{domain.PhotoCompletion, "2024-04-01", true},
-		{domain.PhotoCompletion, "2024-05-01", false},
-		{domain.PhotoAcceptance, "2024-05-19", true},
-		{domain.PhotoAcceptance, "2024-05-20", false},
-		{domain.PhotoVoucher, "2024-05-24", true},
-		{domain.PhotoVoucher, "2024-05-26", false},
-		{domain.PhotoHouseBefore, "2024-04-10", false}, // the morning works start
-		{domain.PhotoHouseBefore, "2024-04-11", true},
-		{domain.PhotoHukou, "2020-01-01", false},
-		{domain.PhotoOther, "2030-01-01", false},
-	}
-	for _, tt := range tests {
-		w, got := domain.OutOfOrder(c, domain.Photo{ID: "p", Kind: tt.kind, TakenAt: day(tt.taken)}, now)
-		if got != tt.want {
-			t.Errorf("%s taken %s: warned %v, want %v (%s)", tt.kind, tt.taken, got, tt.want, w.Message)
-		}
-		if got && (w.Code != domain.WarnOutOfOrder || w.Message == "") {
-			t.Errorf("%s: warning %+v", tt.kind, w)
-		}
-	}
-	// Late at night UTC is the next morning in Shanghai: the day counts in
-	// Shanghai.
-	late := time.Date(2024, 4, 9, 17, 0, 0, 0, time.UTC) // 2024-04-10 01:00 Shanghai
-	if _, got := domain.OutOfOrder(c, domain.Photo{Kind: domain.PhotoProgress, TakenAt: late}, now); got {
-		t.Error("a progress photo of 01:00 on the start day (Shanghai) was warned")
-	}
-	// Before the steps exist there is nothing to contradict.
-	if _, got := domain.OutOfOrder(domain.Case{}, domain.Photo{Kind: domain.PhotoCompletion, TakenAt: day("2024-01-01")}, now); got {
-		t.Error("warned on a case without dates")
-	}
-}
 
 func TestEvidenceIndexClaims(t *testing.T) {
 	e := newEvidence(300)
