@@ -91,7 +91,7 @@ func run(fsys fs.FS, budgetKB float64, verbose bool) error {
 	}
 
 	// The service worker precaches every shipped file but itself (the
-	// server's rule in server/static.go), fetched with revalidation, so
+	// server's rule in server/app/static.go), fetched with revalidation, so
 	// a file the page already loaded costs a 304, not its bytes again.
 	var all []string
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {

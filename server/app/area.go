@@ -1,0 +1,333 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/text/encoding/simplifiedchinese"
+
+	"github.com/yongjing/anju/domain"
+)
+
+// townshipsCSV is the county's 17 townships with their official codes
+// (code,name,kind), loaded on first start.
+//
+//go:embed data/yongjing-townships.csv
+var townshipsCSV []byte
+
+// countyName is the name of the county the product serves.
+const countyName = "永靖县"
+
+// builtinAreas parses the embedded county and township list.
+func builtinAreas() ([]domain.Area, error) {
+	rows, err := csv.NewReader(bytes.NewReader(townshipsCSV)).ReadAll()
+	if err != nil {
+		return nil, fmt.Errorf("embedded townships: %w", err)
+	}
+	out := []domain.Area{{Code: domain.CountyCode, Name: countyName}}
+	for i, r := range rows {
+		if i == 0 {
+			continue
+		}
+		if len(r) < 2 || domain.LevelOf(r[0]) != domain.LevelTownship {
+			return nil, fmt.Errorf("embedded townships: bad row %d: %v", i+1, r)
+		}
+		out = append(out, domain.Area{Code: r[0], Name: r[1], ParentCode: domain.CountyCode})
+	}
+	return out, nil
+}
+
+// seedAreas loads the county and its townships (missing ones only) and
+// fills the name cache from the database.
+func (a *App) seedAreas(ctx context.Context) error {
+	builtin, err := builtinAreas()
+	if err != nil {
+		return err
+	}
+	if err := a.areas.Seed(ctx, builtin); err != nil {
+		return err
+	}
+	all, err := a.areas.All(ctx)
+	if err != nil {
+		return err
+	}
+	a.areaMu.Lock()
+	defer a.areaMu.Unlock()
+	a.areaNames = make(map[string]string, len(all))
+	for _, ar := range all {
+		a.areaNames[ar.Code] = ar.Name
+	}
+	return nil
+}
+
+// areaName is the name of the area with code ("" when unknown). Names are
+// cached; a miss (a village another instance added) asks the database.
+func (a *App) areaName(ctx context.Context, code string) string {
+	if code == "" {
+		return ""
+	}
+	a.areaMu.RLock()
+	name, ok := a.areaNames[code]
+	a.areaMu.RUnlock()
+	if ok {
+		return name
+	}
+	ar, err := a.areas.Get(ctx, code)
+	if err != nil {
+		return ""
+	}
+	a.cacheArea(ar)
+	return ar.Name
+}
+
+// area returns the area with code, or a not_found error.
+func (a *App) area(ctx context.Context, code string) (domain.Area, error) {
+	return a.areas.Get(ctx, code)
+}
+
+func (a *App) cacheArea(ar domain.Area) {
+	a.areaMu.Lock()
+	a.areaNames[ar.Code] = ar.Name
+	a.areaMu.Unlock()
+}
+
+// areaNode is an area in the tree GET /api/areas answers.
+type areaNode struct {
+	Code     string      `json:"code"`
+	Name     string      `json:"name"`
+	Level    string      `json:"level"`
+	Children []*areaNode `json:"children,omitempty"`
+}
+
+// listAreas answers the county with its townships and their villages.
+// Place names are not personal data, so every signed-in user sees the tree.
+func (a *App) listAreas(c echo.Context) error {
+	all, err := a.areas.All(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	nodes := make(map[string]*areaNode, len(all))
+	var root *areaNode
+	for _, ar := range all { // ordered by code: parents come first
+		n := &areaNode{Code: ar.Code, Name: ar.Name, Level: ar.Level().String()}
+		nodes[ar.Code] = n
+		if ar.Code == domain.CountyCode {
+			root = n
+			continue
+		}
+		if p := nodes[ar.ParentCode]; p != nil {
+			p.Children = append(p.Children, n)
+		}
+	}
+	if root == nil {
+		return errors.New("county area missing")
+	}
+	for _, n := range nodes {
+		if n.Level == "township" && n.Children == nil {
+			n.Children = []*areaNode{}
+		}
+	}
+	return c.JSON(http.StatusOK, root)
+}
+
+type areaRequest struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	ParentCode string `json:"parent_code"`
+}
+
+type areaResponse struct {
+	Code       string `json:"code"`
+	Name       string `json:"name"`
+	Level      string `json:"level"`
+	ParentCode string `json:"parent_code"`
+}
+
+func toAreaResponse(ar domain.Area) areaResponse {
+	return areaResponse{Code: ar.Code, Name: ar.Name, Level: ar.Level().String(), ParentCode: ar.ParentCode}
+}
+
+// createArea lets the admin add a village under one of the townships.
+// Adding the same village twice answers 200; the same code with another
+// name is a conflict.
+func (a *App) createArea(c echo.Context) error {
+	if err := a.authorize(actorOf(c), domain.PermManageAreas, domain.CountyCode); err != nil {
+		return err
+	}
+	var req areaRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	v := domain.Area{Code: req.Code, Name: req.Name, ParentCode: req.ParentCode}
+	created, err := a.addVillage(c.Request().Context(), v)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if created {
+		status = http.StatusCreated
+		logOf(c).Info("village added", "code", v.Code, "by", actorOf(c).UserID)
+	}
+	return c.JSON(status, toAreaResponse(v))
+}
+
+// addVillage validates and stores a village; created is false when the
+// identical village was already there.
+func (a *App) addVillage(ctx context.Context, v domain.Area) (created bool, err error) {
+	if e := domain.ValidateVillage(v); e != nil {
+		return false, e
+	}
+	if _, err := a.areas.Get(ctx, v.ParentCode); err != nil {
+		if domain.ErrorKind(err) == domain.KindNotFound {
+			return false, domain.InvalidFields(map[string]string{"parent_code": "所属乡镇不存在"})
+		}
+		return false, err
+	}
+	err = a.areas.Insert(ctx, v)
+	if domain.ErrorKind(err) == domain.KindConflict {
+		old, gerr := a.areas.Get(ctx, v.Code)
+		if gerr != nil {
+			return false, gerr
+		}
+		if old.Name == v.Name && old.ParentCode == v.ParentCode {
+			return false, nil
+		}
+		return false, &domain.Error{Kind: domain.KindConflict, Code: "area_exists",
+			Message: fmt.Sprintf("编码 %s 已用于“%s”", v.Code, old.Name),
+			Fields:  map[string]string{"code": "该编码已被其他村使用"},
+			Details: map[string]string{"existing_name": old.Name}}
+	}
+	if err != nil {
+		return false, err
+	}
+	a.cacheArea(v)
+	return true, nil
+}
+
+type importError struct {
+	Line    int    `json:"line"`
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+type importResult struct {
+	Created   int           `json:"created"`
+	Unchanged int           `json:"unchanged"`
+	Errors    []importError `json:"errors"`
+}
+
+// importAreas adds villages from a CSV body with the header
+// code,name,parent_code: UTF-8 (with or without the BOM Excel writes) or
+// GBK/GB18030, which Excel writes for plain "CSV" on Chinese Windows.
+// Each bad row is reported with its line; good rows are added; rows
+// already present count as unchanged, so the same file can be sent again.
+func (a *App) importAreas(c echo.Context) error {
+	if err := a.authorize(actorOf(c), domain.PermManageAreas, domain.CountyCode); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return errTooLarge
+		}
+		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv", Message: "文件读取失败"}
+	}
+	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
+	if !utf8.Valid(body) {
+		// Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK.
+		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(body)
+		if err != nil || !utf8.Valid(dec) || bytes.ContainsRune(dec, utf8.RuneError) {
+			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_encoding",
+				Message: "无法识别文件编码：请在Excel中“另存为 CSV UTF-8(逗号分隔)”后再导入"}
+		}
+		body = dec
+	}
+	r := csv.NewReader(bytes.NewReader(body))
+	r.FieldsPerRecord = -1
+	r.TrimLeadingSpace = true
+	header, err := r.Read()
+	if err != nil {
+		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv", Message: "文件为空或不是CSV格式"}
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	for _, want := range []string{"code", "name", "parent_code"} {
+		if _, ok := col[want]; !ok {
+			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv",
+				Message: "第一行应为表头 code,name,parent_code"}
+		}
+	}
+	ctx := c.Request().Context()
+	res := importResult{Errors: []importError{}}
+	field := func(rec []string, name string) string {
+		if i := col[name]; i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := r.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				res.Errors = append(res.Errors, importError{Line: pe.Line, Message: "CSV格式错误"})
+				continue
+			}
+			return err
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		v := domain.Area{Code: field(rec, "code"), Name: field(rec, "name"), ParentCode: field(rec, "parent_code")}
+		created, err := a.addVillage(ctx, v)
+		if err != nil {
+			e, ok := domain.AsError(err)
+			if !ok || e.Kind == domain.KindInternal {
+				return err
+			}
+			res.Errors = append(res.Errors, importError{Line: line, Code: v.Code, Message: rowMessage(e)})
+			continue
+		}
+		if created {
+			res.Created++
+		} else {
+			res.Unchanged++
+		}
+	}
+	logOf(c).Info("villages imported", "created", res.Created, "unchanged", res.Unchanged,
+		"errors", len(res.Errors), "by", actorOf(c).UserID)
+	return c.JSON(http.StatusOK, res)
+}
+
+// rowMessage joins an error's field messages into one line for the report.
+func rowMessage(e *domain.Error) string {
+	if len(e.Fields) == 0 {
+		return e.Message
+	}
+	var parts []string
+	for _, k := range []string{"code", "name", "parent_code"} {
+		if m := e.Fields[k]; m != "" {
+			parts = append(parts, m)
+		}
+	}
+	if e.Code == "area_exists" {
+		return e.Message
+	}
+	return strings.Join(parts, "；")
+}

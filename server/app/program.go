@@ -1,0 +1,74 @@
+package app
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/yongjing/anju/domain"
+	"github.com/yongjing/anju/server/mongodb"
+)
+
+func init() {
+	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
+		g.GET("/programs", a.listPrograms)
+		g.POST("/programs", a.createProgram)
+	})
+	startHooks = append(startHooks, func(ctx context.Context, a *App) error {
+		return mongodb.NewPrograms(a.DB).Seed(ctx, domain.Program2024())
+	})
+}
+
+// program returns the program of year, or a program_not_found error.
+func (a *App) program(ctx context.Context, year int) (domain.Program, error) {
+	return mongodb.NewPrograms(a.DB).Get(ctx, year)
+}
+
+// programJSON is a program on the wire (docs/api.md "program").
+type programJSON struct {
+	Year                  int         `json:"year"`
+	Deadline              domain.Date `json:"deadline"`
+	RebuildSubsidyYuan    int64       `json:"rebuild_subsidy_yuan"`
+	ReinforceSubsidyYuan  int64       `json:"reinforce_subsidy_yuan"`
+	MinRebuildAreaM2      float64     `json:"min_rebuild_area_m2"`
+	OldHouseYears         int         `json:"old_house_years"`
+	VillagePublicityDays  int         `json:"village_publicity_days"`
+	TownshipPublicityDays int         `json:"township_publicity_days"`
+	PaymentDueDays        int         `json:"payment_due_days"`
+	AtRiskDays            int         `json:"at_risk_days"`
+}
+
+func (a *App) listPrograms(c echo.Context) error {
+	ps, err := mongodb.NewPrograms(a.DB).List(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]programJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, programJSON(p))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+// createProgram stores a program year (admin); posting an existing year
+// replaces its rules.
+func (a *App) createProgram(c echo.Context) error {
+	act := actorOf(c)
+	if err := a.authorize(act, domain.PermManagePrograms, domain.CountyCode); err != nil {
+		return err
+	}
+	var req programJSON
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	p := domain.Program(req)
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	if err := mongodb.NewPrograms(a.DB).Put(c.Request().Context(), p); err != nil {
+		return err
+	}
+	logOf(c).Info("program saved", "year", p.Year, "by", act.UserID)
+	return c.JSON(http.StatusCreated, programJSON(p))
+}

@@ -1,0 +1,288 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/yongjing/anju/domain"
+	"github.com/yongjing/anju/server/mongodb"
+)
+
+// userResponse is a user as the API shows it (never the password hash).
+type userResponse struct {
+	ID        string      `json:"id"`
+	Username  string      `json:"username"`
+	Name      string      `json:"name"`
+	Role      domain.Role `json:"role"`
+	RoleLabel string      `json:"role_label"`
+	AreaCode  string      `json:"area_code"`
+	AreaName  string      `json:"area_name"`
+	Disabled  bool        `json:"disabled"`
+	CreatedAt time.Time   `json:"created_at"`
+	UpdatedAt time.Time   `json:"updated_at"`
+}
+
+func (a *App) toUserResponse(ctx context.Context, u domain.User) userResponse {
+	return userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, RoleLabel: u.Role.Label(),
+		AreaCode: u.AreaCode, AreaName: a.areaName(ctx, u.AreaCode), Disabled: u.Disabled,
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+}
+
+type createUserRequest struct {
+	Username string      `json:"username"`
+	Password string      `json:"password"`
+	Name     string      `json:"name"`
+	Role     domain.Role `json:"role"`
+	AreaCode string      `json:"area_code"`
+}
+
+// createUser lets the admin add a person with one role and one area.
+func (a *App) createUser(c echo.Context) error {
+	if err := a.authorize(actorOf(c), domain.PermManageUsers, domain.CountyCode); err != nil {
+		return err
+	}
+	var req createUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	username := domain.NormalizeUsername(req.Username)
+	f := domain.ValidateRoleArea(req.Role, req.AreaCode)
+	if msg := domain.ValidateUsername(username); msg != "" {
+		f["username"] = msg
+	}
+	if msg := domain.ValidatePassword(req.Password); msg != "" {
+		f["password"] = msg
+	}
+	if msg := domain.ValidateName(req.Name); msg != "" {
+		f["name"] = msg
+	}
+	if err := a.checkAreaExists(ctx, req.AreaCode, f); err != nil {
+		return err
+	}
+	if len(f) > 0 {
+		return domain.InvalidFields(f)
+	}
+	u, err := a.newUser(username, req.Password, req.Name, req.Role, req.AreaCode)
+	if err != nil {
+		return err
+	}
+	if err := a.users.Create(ctx, u); err != nil {
+		return err
+	}
+	logOf(c).Info("user created", "user_id", u.ID, "role", u.Role, "area", u.AreaCode, "by", actorOf(c).UserID)
+	return c.JSON(http.StatusCreated, a.toUserResponse(ctx, u))
+}
+
+// checkAreaExists adds a field message when a well-formed area code names
+// no known area (villages are imported, so a typo is likely).
+func (a *App) checkAreaExists(ctx context.Context, code string, f map[string]string) error {
+	if f["area_code"] != "" || code == "" {
+		return nil
+	}
+	_, err := a.areas.Get(ctx, code)
+	if domain.ErrorKind(err) == domain.KindNotFound {
+		f["area_code"] = "区域不存在，请先添加该村或乡镇"
+		return nil
+	}
+	return err
+}
+
+func (a *App) newUser(username, password, name string, role domain.Role, area string) (domain.User, error) {
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.Cfg.BcryptCost)
+	if err != nil {
+		return domain.User{}, err
+	}
+	now := a.Now().UTC()
+	return domain.User{ID: newID(), Username: username, Name: name, Role: role, AreaCode: area,
+		PasswordHash: string(hash), CreatedAt: now, UpdatedAt: now}, nil
+}
+
+type userList struct {
+	Items []userResponse `json:"items"`
+}
+
+// listUsers answers the users, filtered by ?role=, ?area= (within) and ?q=
+// (part of username or name), ordered by username; ?limit (≤ 500, default
+// 200) and ?offset page through them.
+func (a *App) listUsers(c echo.Context) error {
+	if err := a.authorize(actorOf(c), domain.PermManageUsers, domain.CountyCode); err != nil {
+		return err
+	}
+	f := mongodb.UserFilter{Role: domain.Role(c.QueryParam("role")), Area: c.QueryParam("area"),
+		Query: strings.TrimSpace(c.QueryParam("q")), Limit: 200}
+	bad := map[string]string{}
+	if f.Role != "" && !f.Role.Valid() {
+		bad["role"] = "角色不存在"
+	}
+	if f.Area != "" && domain.LevelOf(f.Area) == domain.LevelUnknown {
+		bad["area"] = "区域编码应为6、9或12位数字"
+	}
+	if len(f.Query) > 64 {
+		bad["q"] = "搜索内容过长"
+	}
+	if s := c.QueryParam("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 500 {
+			bad["limit"] = "应为1到500之间的整数"
+		}
+		f.Limit = n
+	}
+	if s := c.QueryParam("offset"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 0 {
+			bad["offset"] = "应为非负整数"
+		}
+		f.Offset = n
+	}
+	if len(bad) > 0 {
+		return domain.InvalidFields(bad)
+	}
+	ctx := c.Request().Context()
+	users, err := a.users.List(ctx, f)
+	if err != nil {
+		return err
+	}
+	out := userList{Items: make([]userResponse, 0, len(users))}
+	for _, u := range users {
+		out.Items = append(out.Items, a.toUserResponse(ctx, u))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+type updateUserRequest struct {
+	Name     *string      `json:"name"`
+	Role     *domain.Role `json:"role"`
+	AreaCode *string      `json:"area_code"`
+	Password *string      `json:"password"`
+	Disabled *bool        `json:"disabled"`
+}
+
+// updateUser lets the admin change a user's name, role and area, reset the
+// password or disable the account. A password reset or disabling signs the
+// user out everywhere. Admins cannot disable or demote themselves, so the
+// county is never left without one.
+func (a *App) updateUser(c echo.Context) error {
+	act := actorOf(c)
+	if err := a.authorize(act, domain.PermManageUsers, domain.CountyCode); err != nil {
+		return err
+	}
+	var req updateUserRequest
+	if err := bindJSON(c, &req); err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	u, err := a.users.ByID(ctx, c.Param("id"))
+	if err != nil {
+		return err
+	}
+	f := map[string]string{}
+	if req.Name != nil {
+		if msg := domain.ValidateName(*req.Name); msg != "" {
+			f["name"] = msg
+		}
+		u.Name = *req.Name
+	}
+	if req.Role != nil {
+		u.Role = *req.Role
+	}
+	if req.AreaCode != nil {
+		u.AreaCode = *req.AreaCode
+	}
+	if req.Role != nil || req.AreaCode != nil {
+		for k, v := range domain.ValidateRoleArea(u.Role, u.AreaCode) {
+			f[k] = v
+		}
+		if err := a.checkAreaExists(ctx, u.AreaCode, f); err != nil {
+			return err
+		}
+	}
+	signOut := false
+	if req.Password != nil {
+		if msg := domain.ValidatePassword(*req.Password); msg != "" {
+			f["password"] = msg
+		} else {
+			hash, err := bcrypt.GenerateFromPassword([]byte(*req.Password), a.Cfg.BcryptCost)
+			if err != nil {
+				return err
+			}
+			u.PasswordHash = string(hash)
+			signOut = true
+		}
+	}
+	if req.Disabled != nil {
+		if *req.Disabled && !u.Disabled {
+			signOut = true
+		}
+		u.Disabled = *req.Disabled
+	}
+	if len(f) > 0 {
+		return domain.InvalidFields(f)
+	}
+	if u.ID == act.UserID && (u.Disabled || u.Role != domain.RoleAdmin) {
+		return &domain.Error{Kind: domain.KindConflict, Code: "cannot_lock_out_self",
+			Message: "不能停用自己的账号或取消自己的管理员角色"}
+	}
+	u.UpdatedAt = a.Now().UTC()
+	if err := a.users.Update(ctx, u); err != nil {
+		return err
+	}
+	if signOut {
+		if err := a.tokens.RevokeUser(ctx, u.ID, "account changed", a.Now()); err != nil {
+			return err
+		}
+	}
+	logOf(c).Info("user updated", "user_id", u.ID, "by", act.UserID, "password_reset", req.Password != nil,
+		"disabled", u.Disabled, "role", u.Role, "area", u.AreaCode)
+	return c.JSON(http.StatusOK, a.toUserResponse(ctx, u))
+}
+
+// seedAdmin creates `admin` on first start, with ANJU_ADMIN_PASSWORD or a
+// random password printed once to a.Out.
+func (a *App) seedAdmin(ctx context.Context) error {
+	_, err := a.users.ByUsername(ctx, "admin")
+	if err == nil {
+		return nil
+	}
+	if domain.ErrorKind(err) != domain.KindNotFound {
+		return err
+	}
+	password, generated := a.Cfg.AdminPassword, false
+	if password == "" {
+		password, generated = randomPassword(), true
+	}
+	u, err := a.newUser("admin", password, "系统管理员", domain.RoleAdmin, domain.CountyCode)
+	if err != nil {
+		return err
+	}
+	if err := a.users.Create(ctx, u); err != nil {
+		if domain.ErrorKind(err) == domain.KindConflict { // another instance was first
+			return nil
+		}
+		return err
+	}
+	if generated {
+		a.Log.Warn("created user admin with a generated password (printed once on standard output)")
+		_, _ = io.WriteString(a.Out, "\n========================================\n"+
+			"安居 首次启动：已创建管理员账号\n"+
+			"  用户名: admin\n"+
+			"  密码:   "+password+"\n"+
+			"此密码只显示这一次，请登录后点顶部自己的名字（我的账号）修改密码。\n"+
+			"(first start: user admin created; this password is shown only once)\n"+
+			"========================================\n\n")
+	} else {
+		a.Log.Info("created user admin with ANJU_ADMIN_PASSWORD")
+	}
+	return nil
+}
+
+// randomPassword is 16 characters of A–Z and 2–7 (80 bits), easy to type.
+func randomPassword() string { return rand.Text()[:16] }
