@@ -7,7 +7,8 @@ import (
 
 // Kind is the category of an Error; adapters map it to a transport status
 // (HTTP: invalid 400, unauthorized 401, forbidden 403, not_found 404,
-// conflict 409, unprocessable 422, too_many 429, too_large 413, internal 500).
+// conflict 409, unprocessable 422, too_many 429, too_large 413, internal 500,
+// unavailable 503).
 type Kind string
 
 // Error kinds.
@@ -21,6 +22,9 @@ const (
 	KindTooMany       Kind = "too_many"
 	KindTooLarge      Kind = "too_large"
 	KindInternal      Kind = "internal"
+	// KindUnavailable is a refusal for now: a part of the system did not
+	// answer; the same request may be sent again later.
+	KindUnavailable Kind = "unavailable"
 )
 
 // Error is the one error type of the product. Code is a stable machine name
@@ -35,10 +39,15 @@ type Error struct {
 	// Details carries structured, already-masked facts for the client
 	// (e.g. the existing case of a duplicate application). Optional.
 	Details map[string]string
+	// Cause is what went wrong underneath, for the logs; never shown.
+	Cause error
 }
 
 // Error formats the error for logs: kind/code, message and fields.
 func (e *Error) Error() string {
+	if e.Cause != nil {
+		return fmt.Sprintf("%s/%s: %s: %v", e.Kind, e.Code, e.Message, e.Cause)
+	}
 	if len(e.Fields) > 0 {
 		return fmt.Sprintf("%s/%s: %s %v", e.Kind, e.Code, e.Message, e.Fields)
 	}

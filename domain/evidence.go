@@ -156,3 +156,43 @@ func outOfStep(c Case, ph Photo, now time.Time) (Warning, bool) {
 		Message: fmt.Sprintf("%s的拍摄日期（%s）早于%s（%s），时间顺序不合理", ph.Kind.Label(), taken, label, notBefore),
 	}, true
 }
+
+// Likeness is how a photo matches a photo of another case.
+type Likeness int
+
+// How photos match: the same bytes, a near-identical picture, or not
+// known (a warning's other half rebuilt from the warning alone).
+const (
+	LikenessUnknown Likeness = iota
+	LikenessSame
+	LikenessNear
+)
+
+func (l Likeness) text() string {
+	switch l {
+	case LikenessSame:
+		return "相同"
+	case LikenessNear:
+		return "高度相似"
+	}
+	return "相同或高度相似"
+}
+
+// DuplicatePhoto is the warning on the case of a new photo ph that matches
+// photo otherPhoto of another household's case otherCase.
+func DuplicatePhoto(ph Photo, otherCase, otherPhoto string, how Likeness, now time.Time) Warning {
+	return Warning{
+		Code: WarnDuplicatePhoto, PhotoID: ph.ID, OtherCaseID: otherCase, OtherPhoto: otherPhoto, At: now,
+		Message: fmt.Sprintf("该%s与另一户档案（编号 %s）中的照片%s，请核实是否重复使用照片", ph.Kind.Label(), otherCase, how.text()),
+	}
+}
+
+// DuplicatePhotoBack is the other half of a DuplicatePhoto warning w of
+// case caseID: the warning listed on w's other case, whose photo the new
+// one matched.
+func DuplicatePhotoBack(caseID string, w Warning, how Likeness, now time.Time) Warning {
+	return Warning{
+		Code: WarnDuplicatePhoto, PhotoID: w.OtherPhoto, OtherCaseID: caseID, OtherPhoto: w.PhotoID, At: now,
+		Message: fmt.Sprintf("另一户档案（编号 %s）上传了与本档案照片%s的照片，请核实是否重复使用照片", caseID, how.text()),
+	}
+}

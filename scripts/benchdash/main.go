@@ -180,7 +180,11 @@ func load(ctx context.Context, db *mongo.Database, r *rand.Rand, villages []vill
 	for i := first; i < first+count; i++ {
 		cs = append(cs, sampleCase(r, p, villages[r.IntN(len(villages))].code, i))
 	}
-	return mongodb.NewCases(db).Load(ctx, cs)
+	d, err := mongodb.Open(ctx, db, mongodb.Options{})
+	if err != nil {
+		return err
+	}
+	return d.Cases.Load(ctx, cs)
 }
 
 // sampleCase makes case i at a random stage with the records that stage

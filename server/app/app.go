@@ -24,23 +24,19 @@ import (
 )
 
 // App is the running product: configuration, database, object store and
-// the HTTP handler built on them. Other files of this package add routes
-// and start-up work through routeHooks, rootHooks and startHooks.
+// the HTTP handler built on them. New builds it and runs the start-up
+// steps in order (see start); routes.go lists every route.
 type App struct {
 	Cfg   Config
-	DB    *mongo.Database
+	DB    *mongodb.DB
 	Store uploads.Store
 	Log   *slog.Logger
-	// Now is the clock; tests replace it to travel in time.
+	// Now is the clock; tests hand in another through deps to travel in time.
 	Now func() time.Time
 	// Out receives what an operator must read once (the first admin password).
 	Out io.Writer
 
-	users    *mongodb.Users
-	areas    *mongodb.Areas
-	tokens   *mongodb.Tokens
-	lockouts *mongodb.Lockouts
-	jwtKey   []byte
+	jwtKey []byte
 	// dummyHash is compared against when a username is unknown, so a wrong
 	// username costs the same time as a wrong password (made on first use).
 	dummyOnce sync.Once
@@ -51,30 +47,18 @@ type App struct {
 
 	handlerOnce sync.Once
 	handler     *echo.Echo
-	public      map[string]bool // "METHOD /path" of routes open without signing in
+	signedIn    signedIn // registers /api routes that need a signed-in user
 
 	closers []func()
 
-	evidenceMu sync.Mutex
-	photoIndex *evidence // photos of every case, for duplicate warnings (evidence.go)
+	photos *evidence // photos of every case, for duplicate warnings (evidence.go)
+	// afterPhotoStored, when a test sets it, runs between storing a
+	// photo's objects and recording the photo in its case; its error ends
+	// the upload there, as a crash or a lost database would.
+	afterPhotoStored func(caseID, photoID string) error
 }
 
-// routeHooks register routes on the /api group, where every route requires
-// a signed-in user (actorOf); files owned by other parts of the product
-// append to it in init.
-var routeHooks []func(a *App, g *echo.Group)
-
-// rootHooks register routes that need no sign-in (the field app's files,
-// links signed by the server); such handlers check whatever they need themselves.
-var rootHooks []func(a *App, e *echo.Echo)
-
-// startHooks run at the end of NewApp, after areas and the admin are seeded
-// (indexes, programs, counter reconciliation, demo data, sweeps). A hook
-// that starts background work stops it when ctx is done or in a closer it
-// registers with a.onClose.
-var startHooks []func(ctx context.Context, a *App) error
-
-// deps are what NewApp would otherwise open from the configuration; tests
+// deps are what New would otherwise open from the configuration; tests
 // hand in their own database and store.
 type deps struct {
 	DB    *mongo.Database
@@ -82,17 +66,18 @@ type deps struct {
 	Log   *slog.Logger
 	Out   io.Writer
 	Now   func() time.Time
+	// MongoPaths takes MongoDB's code paths on FerretDB (see mongodb.Options).
+	MongoPaths bool
 }
 
-// NewApp opens the database (starting the embedded one when ANJU_MONGO_URI
-// is unset) and the object store, prepares indexes, loads the county's
-// areas and creates `admin` on first start, then runs the start hooks.
-func NewApp(ctx context.Context, cfg Config) (*App, error) {
+// New opens the database (starting the embedded one when ANJU_MONGO_URI
+// is unset) and the object store, then runs the start-up steps.
+func New(ctx context.Context, cfg Config) (*App, error) {
 	return newApp(ctx, cfg, deps{})
 }
 
 func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
-	a := &App{Cfg: cfg, DB: d.DB, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
+	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
 	if a.Log == nil {
 		a.Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}
@@ -116,45 +101,72 @@ func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
 	if a.jwtKey, err = loadJWTKey(cfg); err != nil {
 		return nil, err
 	}
-	if a.DB == nil {
-		if err := a.openDB(ctx); err != nil {
+	db := d.DB
+	if db == nil {
+		if db, err = a.openDB(ctx); err != nil {
 			return nil, err
 		}
+	}
+	if a.DB, err = mongodb.Open(ctx, db, mongodb.Options{MongoPaths: d.MongoPaths, Now: a.Now}); err != nil {
+		return nil, err
 	}
 	if a.Store == nil {
 		if a.Store, err = openStore(ctx, cfg); err != nil {
 			return nil, err
 		}
 	}
-	a.users = mongodb.NewUsers(a.DB)
-	a.areas = mongodb.NewAreas(a.DB)
-	a.tokens = mongodb.NewTokens(a.DB)
-	a.lockouts = mongodb.NewLockouts(a.DB)
-	if err := a.users.EnsureIndexes(ctx); err != nil {
-		return nil, err
-	}
-	if err := a.seedAreas(ctx); err != nil {
-		return nil, err
-	}
-	if err := a.seedAdmin(ctx); err != nil {
-		return nil, err
-	}
-	a.sweepSignIns(time.Hour)
-	for _, h := range startHooks {
-		if err := h(ctx, a); err != nil {
-			return nil, fmt.Errorf("start: %w", err)
-		}
+	a.photos = newEvidence(a.maxPhotoDistanceM())
+	if err := a.start(ctx); err != nil {
+		return nil, fmt.Errorf("start: %w", err)
 	}
 	return a, nil
 }
 
-func (a *App) openDB(ctx context.Context) error {
+// start runs the start-up steps, in this order; each needs those before it.
+func (a *App) start(ctx context.Context) error {
+	for _, step := range []struct {
+		name string
+		run  func(context.Context) error
+	}{
+		{"indexes", a.ensureIndexes},       // every store's indexes
+		{"areas", a.seedAreas},             // the county and its townships
+		{"admin", a.seedAdmin},             // the first administrator
+		{"programs", a.seedPrograms},       // the program years
+		{"counters", a.DB.Cases.Reconcile}, // dashboard counters and the list view, from the cases
+		{"demo", a.loadDemo},               // sample data, when ANJU_DEMO asks for it
+		{"photo index", a.loadPhotoIndex},  // duplicate-photo index and missing warning halves
+		{"sweeps", a.startSweeps},          // hourly: expired sign-ins, orphaned photo objects
+	} {
+		if err := step.run(ctx); err != nil {
+			return fmt.Errorf("%s: %w", step.name, err)
+		}
+	}
+	return nil
+}
+
+// ensureIndexes creates every store's indexes (each call is a no-op when
+// they exist).
+func (a *App) ensureIndexes(ctx context.Context) error {
+	if err := a.DB.Users.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	return a.DB.Cases.EnsureIndexes(ctx)
+}
+
+// startSweeps starts the hourly clean-ups; Close stops them.
+func (a *App) startSweeps(context.Context) error {
+	a.sweepSignIns(time.Hour)
+	a.sweepPhotoObjects()
+	return nil
+}
+
+func (a *App) openDB(ctx context.Context) (*mongo.Database, error) {
 	uri := a.Cfg.MongoURI
 	if uri == "" {
 		dir := filepath.Join(a.Cfg.DataDir, "db")
 		emb, err := mongodb.StartEmbedded(dir)
 		if err != nil {
-			return fmt.Errorf("内置数据库无法启动 (embedded database in %s): %w", dir, err)
+			return nil, fmt.Errorf("内置数据库无法启动 (embedded database in %s): %w", dir, err)
 		}
 		a.onClose(emb.Close)
 		uri = emb.URI
@@ -162,17 +174,16 @@ func (a *App) openDB(ctx context.Context) error {
 	client, err := mongodb.Connect(ctx, uri)
 	if err != nil {
 		if a.Cfg.MongoURI != "" {
-			return fmt.Errorf("ANJU_MONGO_URI: 无法连接数据库: %w", err)
+			return nil, fmt.Errorf("ANJU_MONGO_URI: 无法连接数据库: %w", err)
 		}
-		return err
+		return nil, err
 	}
 	a.onClose(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = client.Disconnect(ctx)
 	})
-	a.DB = client.Database(a.Cfg.MongoDB)
-	return nil
+	return client.Database(a.Cfg.MongoDB), nil
 }
 
 // openStore opens the object store the configuration names: S3 when an
@@ -239,6 +250,30 @@ func loadJWTKey(cfg Config) ([]byte, error) {
 	return []byte(s), nil
 }
 
+// every runs fn every interval (and once at once when now is set) in the
+// background until the App closes; fn's context ends at Close.
+func (a *App) every(interval time.Duration, now bool, fn func(context.Context)) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	a.onClose(func() { cancel(); <-done })
+	go func() {
+		defer close(done)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		if now {
+			fn(ctx)
+		}
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			fn(ctx)
+		}
+	}()
+}
+
 // onClose registers f to run when the App closes, last registered first.
 func (a *App) onClose(f func()) { a.closers = append(a.closers, f) }
 
@@ -257,51 +292,11 @@ func (a *App) Handler() http.Handler {
 		e := echo.New()
 		e.HideBanner, e.HidePort = true, true
 		e.HTTPErrorHandler = a.handleError
-		e.Use(a.requestID, a.accessLog, a.recoverPanic, a.securityHeaders, a.limitBody(defaultBodyLimit), a.authenticate)
+		e.Use(a.requestID, a.accessLog, a.recoverPanic, a.securityHeaders, a.limitBody(defaultBodyLimit))
 		a.routes(e)
 		a.handler = e
 	})
 	return a.handler
-}
-
-// routes registers the foundation's routes, then those of the hooks.
-// Every /api route requires a signed-in user except the public ones
-// registered here and those added by rootHooks (see authenticate).
-func (a *App) routes(e *echo.Echo) {
-	a.public = map[string]bool{}
-	pub := func(r *echo.Route) { a.public[r.Method+" "+r.Path] = true }
-	pub(e.GET("/api/health", a.health))
-	pub(e.GET("/api/ready", a.ready))
-	pub(e.GET("/api/openapi.json", a.openapi))
-	pub(e.POST("/api/auth/login", a.login))
-	pub(e.POST("/api/auth/refresh", a.refresh))
-	pub(e.POST("/api/auth/logout", a.logout))
-
-	api := e.Group("/api")
-	api.GET("/me", a.me)
-	api.POST("/me/password", a.changePassword)
-	api.GET("/areas", a.listAreas)
-	api.POST("/areas", a.createArea)
-	api.POST("/areas/import", a.importAreas)
-	api.GET("/users", a.listUsers)
-	api.POST("/users", a.createUser)
-	api.PATCH("/users/:id", a.updateUser)
-	for _, h := range routeHooks {
-		h(a, api)
-	}
-
-	before := map[string]bool{}
-	for _, r := range e.Routes() {
-		before[r.Method+" "+r.Path] = true
-	}
-	for _, h := range rootHooks {
-		h(a, e)
-	}
-	for _, r := range e.Routes() {
-		if !before[r.Method+" "+r.Path] {
-			a.public[r.Method+" "+r.Path] = true
-		}
-	}
 }
 
 // authorize returns nil when act may do p in area, and a forbidden error

@@ -53,10 +53,10 @@ func (a *App) seedAreas(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.areas.Seed(ctx, builtin); err != nil {
+	if err := a.DB.Areas.Seed(ctx, builtin); err != nil {
 		return err
 	}
-	all, err := a.areas.All(ctx)
+	all, err := a.DB.Areas.All(ctx)
 	if err != nil {
 		return err
 	}
@@ -81,7 +81,7 @@ func (a *App) areaName(ctx context.Context, code string) string {
 	if ok {
 		return name
 	}
-	ar, err := a.areas.Get(ctx, code)
+	ar, err := a.DB.Areas.Get(ctx, code)
 	if err != nil {
 		return ""
 	}
@@ -91,7 +91,7 @@ func (a *App) areaName(ctx context.Context, code string) string {
 
 // area returns the area with code, or a not_found error.
 func (a *App) area(ctx context.Context, code string) (domain.Area, error) {
-	return a.areas.Get(ctx, code)
+	return a.DB.Areas.Get(ctx, code)
 }
 
 func (a *App) cacheArea(ar domain.Area) {
@@ -111,7 +111,7 @@ type areaNode struct {
 // listAreas answers the county with its townships and their villages.
 // Place names are not personal data, so every signed-in user sees the tree.
 func (a *App) listAreas(c echo.Context) error {
-	all, err := a.areas.All(c.Request().Context())
+	all, err := a.DB.Areas.All(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -186,15 +186,15 @@ func (a *App) addVillage(ctx context.Context, v domain.Area) (created bool, err 
 	if e := domain.ValidateVillage(v); e != nil {
 		return false, e
 	}
-	if _, err := a.areas.Get(ctx, v.ParentCode); err != nil {
+	if _, err := a.DB.Areas.Get(ctx, v.ParentCode); err != nil {
 		if domain.ErrorKind(err) == domain.KindNotFound {
 			return false, domain.InvalidFields(map[string]string{"parent_code": "所属乡镇不存在"})
 		}
 		return false, err
 	}
-	err = a.areas.Insert(ctx, v)
+	err = a.DB.Areas.Insert(ctx, v)
 	if domain.ErrorKind(err) == domain.KindConflict {
-		old, gerr := a.areas.Get(ctx, v.Code)
+		old, gerr := a.DB.Areas.Get(ctx, v.Code)
 		if gerr != nil {
 			return false, gerr
 		}

@@ -8,12 +8,6 @@ import (
 	"github.com/yongjing/anju/domain"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
-		g.POST("/assess", a.assess)
-	})
-}
-
 // assessRequest is the body of POST /api/assess (政策测算); nothing is stored.
 type assessRequest struct {
 	ProgramYear            int                  `json:"program_year"`

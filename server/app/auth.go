@@ -84,14 +84,14 @@ func (a *App) login(c echo.Context) error {
 		key = key[:64]
 	}
 	now := a.Now()
-	failures, err := a.lockouts.Recent(ctx, key, now.Add(-lockWindow), lockAfter)
+	failures, err := a.DB.Lockouts.Recent(ctx, key, now.Add(-lockWindow), lockAfter)
 	if err != nil {
 		return err
 	}
 	if until, locked := lockedUntil(failures, now); locked {
 		return tooManyAttempts(until, now)
 	}
-	u, err := a.users.ByUsername(ctx, key)
+	u, err := a.DB.Users.ByUsername(ctx, key)
 	found := err == nil
 	if err != nil && domain.ErrorKind(err) != domain.KindNotFound {
 		return err
@@ -104,7 +104,7 @@ func (a *App) login(c echo.Context) error {
 		hash = []byte(u.PasswordHash)
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || !found {
-		if err := a.lockouts.Record(ctx, newID(), key, now); err != nil {
+		if err := a.DB.Lockouts.Record(ctx, newID(), key, now); err != nil {
 			return err
 		}
 		logOf(c).Info("sign-in failed", "username", key)
@@ -113,7 +113,7 @@ func (a *App) login(c echo.Context) error {
 	if u.Disabled {
 		return errDisabled
 	}
-	if err := a.lockouts.Clear(ctx, key); err != nil {
+	if err := a.DB.Lockouts.Clear(ctx, key); err != nil {
 		return err
 	}
 	resp, err := a.issueTokens(ctx, u, newID())
@@ -160,7 +160,7 @@ func (a *App) refresh(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := a.Now()
-	cl, err := a.tokens.Use(ctx, hashToken(req.RefreshToken), now)
+	cl, err := a.DB.Tokens.Use(ctx, hashToken(req.RefreshToken), now)
 	if err != nil {
 		return err
 	}
@@ -172,7 +172,7 @@ func (a *App) refresh(c echo.Context) error {
 		logOf(c).Warn("refresh token reused within grace", "user_id", t.UserID, "family", t.Family)
 		return errRefreshReused
 	case !cl.Won:
-		if err := a.tokens.RevokeFamily(ctx, t.Family, "reuse", now); err != nil {
+		if err := a.DB.Tokens.RevokeFamily(ctx, t.Family, "reuse", now); err != nil {
 			return err
 		}
 		logOf(c).Warn("refresh token reuse: family revoked", "user_id", t.UserID, "family", t.Family)
@@ -181,7 +181,7 @@ func (a *App) refresh(c echo.Context) error {
 	if !now.Before(t.ExpiresAt) {
 		return errRefreshInvalid
 	}
-	u, err := a.users.ByID(ctx, t.UserID)
+	u, err := a.DB.Users.ByID(ctx, t.UserID)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		return errRefreshInvalid
 	}
@@ -209,12 +209,12 @@ func (a *App) logout(c echo.Context) error {
 		return domain.InvalidFields(map[string]string{"refresh_token": "缺少刷新凭据"})
 	}
 	ctx := c.Request().Context()
-	t, ok, err := a.tokens.Get(ctx, hashToken(req.RefreshToken))
+	t, ok, err := a.DB.Tokens.Get(ctx, hashToken(req.RefreshToken))
 	if err != nil {
 		return err
 	}
 	if ok {
-		if err := a.tokens.RevokeFamily(ctx, t.Family, "logout", a.Now()); err != nil {
+		if err := a.DB.Tokens.RevokeFamily(ctx, t.Family, "logout", a.Now()); err != nil {
 			return err
 		}
 	}
@@ -237,7 +237,7 @@ func (a *App) issueTokens(ctx context.Context, u domain.User, family string) (to
 		return tokenResponse{}, err
 	}
 	refresh := newSecret()
-	err = a.tokens.Insert(ctx, mongodb.RefreshToken{
+	err = a.DB.Tokens.Insert(ctx, mongodb.RefreshToken{
 		Hash: hashToken(refresh), Family: family, UserID: u.ID, IssuedAt: now, ExpiresAt: now.Add(refreshTTL),
 	})
 	if err != nil {
@@ -281,21 +281,12 @@ func (a *App) parseAccess(s string) (string, error) {
 	return claims.Subject, nil
 }
 
-// authenticate admits requests to /api routes only with a valid access
-// token of an enabled user, except public routes (by method and path) and
-// requests that match no route (answered 404) or a route of another method
-// (405). A route added to the router after it was built is not public. The user is read on every request, so disabling
-// an account or changing its role or area takes effect at once, not when
-// the token expires.
+// authenticate runs in front of every signed-in route (see routes): it
+// admits a request only with a valid access token of an enabled user. The
+// user is read on every request, so disabling an account or changing its
+// role or area takes effect at once, not when the token expires.
 func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		p := c.Path()
-		if p == "" || !strings.HasPrefix(p, "/api/") || a.public[c.Request().Method+" "+p] {
-			return next(c)
-		}
-		if c.Get(echo.ContextKeyHeaderAllow) != nil {
-			return next(c) // the path exists but not this method: 405 (or OPTIONS)
-		}
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(tok) == "" {
@@ -305,7 +296,7 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		u, err := a.users.ByID(c.Request().Context(), id)
+		u, err := a.DB.Users.ByID(c.Request().Context(), id)
 		if domain.ErrorKind(err) == domain.KindNotFound {
 			return errTokenInvalid
 		}
@@ -344,28 +335,15 @@ func newID() string {
 // count, so the collections stay small; it runs every interval until the
 // App closes.
 func (a *App) sweepSignIns(interval time.Duration) {
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	a.onClose(func() { cancel(); <-done })
-	go func() {
-		defer close(done)
-		t := time.NewTicker(interval)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			now := a.Now()
-			if err := a.tokens.DeleteExpired(ctx, now, refreshTTL); err != nil && ctx.Err() == nil {
-				a.Log.Warn("sweep refresh tokens", "err", err.Error())
-			}
-			if err := a.lockouts.DeleteBefore(ctx, now.Add(-lockWindow)); err != nil && ctx.Err() == nil {
-				a.Log.Warn("sweep sign-in failures", "err", err.Error())
-			}
+	a.every(interval, false, func(ctx context.Context) {
+		now := a.Now()
+		if err := a.DB.Tokens.DeleteExpired(ctx, now, refreshTTL); err != nil && ctx.Err() == nil {
+			a.Log.Warn("sweep refresh tokens", "err", err.Error())
 		}
-	}()
+		if err := a.DB.Lockouts.DeleteBefore(ctx, now.Add(-lockWindow)); err != nil && ctx.Err() == nil {
+			a.Log.Warn("sweep sign-in failures", "err", err.Error())
+		}
+	})
 }
 
 type changePasswordRequest struct {
@@ -400,7 +378,7 @@ func (a *App) changePassword(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := a.Now()
-	failures, err := a.lockouts.Recent(ctx, u.Username, now.Add(-lockWindow), lockAfter)
+	failures, err := a.DB.Lockouts.Recent(ctx, u.Username, now.Add(-lockWindow), lockAfter)
 	if err != nil {
 		return err
 	}
@@ -408,7 +386,7 @@ func (a *App) changePassword(c echo.Context) error {
 		return tooManyAttempts(until, now)
 	}
 	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.OldPassword)) != nil {
-		if err := a.lockouts.Record(ctx, newID(), u.Username, now); err != nil {
+		if err := a.DB.Lockouts.Record(ctx, newID(), u.Username, now); err != nil {
 			return err
 		}
 		return domain.InvalidFields(map[string]string{"old_password": "原密码不正确"})
@@ -418,10 +396,10 @@ func (a *App) changePassword(c echo.Context) error {
 		return err
 	}
 	u.PasswordHash, u.UpdatedAt = string(hash), now.UTC()
-	if err := a.users.Update(ctx, u); err != nil {
+	if err := a.DB.Users.Update(ctx, u); err != nil {
 		return err
 	}
-	if err := a.tokens.RevokeUser(ctx, u.ID, "password changed", now); err != nil {
+	if err := a.DB.Tokens.RevokeUser(ctx, u.ID, "password changed", now); err != nil {
 		return err
 	}
 	resp, err := a.issueTokens(ctx, u, newID())

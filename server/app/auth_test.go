@@ -98,7 +98,7 @@ func TestLoginLocksAccountAfterTenFailures(t *testing.T) {
 	ts.login(t, "village-cadre-1", testPassword)
 
 	// A second server instance on the same database agrees.
-	other, err := newApp(context.Background(), testConfig(t.TempDir()), deps{DB: ts.App.DB, Store: ts.App.Store, Log: testLogger(t), Now: ts.now})
+	other, err := newApp(context.Background(), testConfig(t.TempDir()), deps{DB: ts.App.DB.Database(), Store: ts.App.Store, Log: testLogger(t), Now: ts.now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -208,7 +208,7 @@ func TestLogoutEndsTheFamily(t *testing.T) {
 func TestForgedAccessTokensAreRefused(t *testing.T) {
 	ts := newTestServer(t)
 	good := ts.login(t, "admin", testAdminPassword)
-	admin, err := ts.App.users.ByUsername(context.Background(), "admin")
+	admin, err := ts.App.DB.Users.ByUsername(context.Background(), "admin")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +329,7 @@ func TestPasswordResetSignsOutAndChangesPassword(t *testing.T) {
 	res, body = ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": u.Username, "password": testPassword})
 	mustStatus(t, res, body, http.StatusUnauthorized)
 	ts.login(t, u.Username, "brand-new-secret")
-	stored, err := ts.App.users.ByID(context.Background(), u.ID)
+	stored, err := ts.App.DB.Users.ByID(context.Background(), u.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

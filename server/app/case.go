@@ -14,45 +14,18 @@ import (
 	"github.com/yongjing/anju/server/mongodb"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
-		g.POST("/cases", a.createCase)
-		g.GET("/cases", a.listCases)
-		g.GET("/cases/:id", a.getCase)
-		g.PATCH("/cases/:id", a.editCase)
-		g.POST("/cases/:id/actions/:action", a.caseAction, bodyLimit(2<<20))
-		g.GET("/cases/:id/reveal", a.revealCase)
-		g.GET("/cases/:id/audit", a.auditCase)
-	})
-	startHooks = append(startHooks, func(ctx context.Context, a *App) error {
-		s := a.cases()
-		if err := s.EnsureIndexes(ctx); err != nil {
-			return err
-		}
-		return s.Reconcile(ctx)
-	})
-}
-
-// cases is the case store (cheap to make: it shares the database client
-// and the process-wide write locks).
-func (a *App) cases() *mongodb.Cases {
-	s := mongodb.NewCases(a.DB)
-	s.Now = a.Now
-	return s
-}
-
 // readableCase loads case id for act. A case outside the actor's area is
 // not found, so its existence is not leaked; a role that may not read
 // cases at all (the admin) is forbidden.
 func (a *App) readableCase(ctx context.Context, act domain.Actor, id string) (domain.Case, error) {
-	if !domain.RoleHas(act.Role, domain.PermReadCases) {
-		return domain.Case{}, &domain.Error{Kind: domain.KindForbidden, Code: "forbidden", Message: "您没有权限查看农户档案"}
+	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
+		return domain.Case{}, err
 	}
-	c, err := a.cases().Get(ctx, id)
+	c, err := a.DB.Cases.Get(ctx, id)
 	if err != nil {
 		return domain.Case{}, err
 	}
-	if !domain.Contains(act.AreaCode, c.VillageCode) {
+	if a.authorize(act, domain.PermReadCases, c.VillageCode) != nil {
 		return domain.Case{}, domain.Errorf(domain.KindNotFound, "not_found", "未找到该户档案")
 	}
 	return c, nil
@@ -65,7 +38,7 @@ func (a *App) readableCase(ctx context.Context, act domain.Actor, id string) (do
 // the stored case and its program. Photo uploads use it too.
 func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 	step func(c domain.Case, p domain.Program) (domain.Case, error)) (domain.Case, domain.Program, error) {
-	s := a.cases()
+	s := a.DB.Cases
 	for attempt := 0; ; attempt++ {
 		c, err := a.readableCase(ctx, act, id)
 		if err != nil {
@@ -117,8 +90,8 @@ func (a *App) createCase(c echo.Context) error {
 	if err := bindJSON(c, &req); err != nil {
 		return err
 	}
-	if !domain.RoleHas(act.Role, domain.PermCreateCase) {
-		return &domain.Error{Kind: domain.KindForbidden, Code: "forbidden", Message: "只有村干部可以提交申请"}
+	if err := a.authorize(act, domain.PermCreateCase, act.AreaCode); err != nil {
+		return err
 	}
 	if domain.LevelOf(req.VillageCode) != domain.LevelVillage {
 		return domain.InvalidFields(map[string]string{"village_code": "请选择村"})
@@ -144,7 +117,7 @@ func (a *App) createCase(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	stored, created, err := a.cases().Create(ctx, n)
+	stored, created, err := a.DB.Cases.Create(ctx, n)
 	if err != nil {
 		return err
 	}
@@ -261,7 +234,7 @@ func (a *App) listCases(c echo.Context) error {
 			}
 		}()
 	}
-	page, err := a.cases().List(ctx, q)
+	page, err := a.DB.Cases.List(ctx, q)
 	if err != nil {
 		return err
 	}

@@ -86,7 +86,7 @@ func TestAccessMatrix(t *testing.T) {
 	tried, unexpected := 0, 0
 	for _, st := range stages {
 		id := ids[st]
-		c, err := ts.App.cases().Get(context.Background(), id)
+		c, err := ts.App.DB.Cases.Get(context.Background(), id)
 		if err != nil {
 			t.Fatal(err)
 		}

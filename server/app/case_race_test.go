@@ -54,7 +54,7 @@ func TestConcurrentCreatesMakeOneCase(t *testing.T) {
 	if got["201"] != 1 || got["200"] != 19 {
 		t.Fatalf("20 concurrent identical filings: %v, want one 201 and nineteen 200", got)
 	}
-	n, err := ts.App.DB.Collection("cases").CountDocuments(context.Background(), map[string]any{})
+	n, err := ts.App.DB.Database().Collection("cases").CountDocuments(context.Background(), map[string]any{})
 	if err != nil || n != 1 {
 		t.Fatalf("%d cases stored (%v), want 1", n, err)
 	}
@@ -76,7 +76,7 @@ func TestConcurrentDecisionsOnOneVersion(t *testing.T) {
 	if got["200"] != 1 || got["409 stale_version"] != 49 {
 		t.Fatalf("50 concurrent decisions on version 1: %v, want one 200 and 49 stale_version", got)
 	}
-	c, err := ts.App.cases().Get(context.Background(), "race-1")
+	c, err := ts.App.DB.Cases.Get(context.Background(), "race-1")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,7 +92,7 @@ func fileCase(t *testing.T, ts *testServer, cadre, id, village string, n int) ca
 func addEvidence(t *testing.T, ts *testServer, caseID string, kinds ...domain.PhotoKind) {
 	t.Helper()
 	ctx := context.Background()
-	c, err := ts.App.cases().Get(ctx, caseID)
+	c, err := ts.App.DB.Cases.Get(ctx, caseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +247,7 @@ func (s *staff) travel(t *testing.T, ts *testServer, d time.Duration) {
 // people of each role would, and returns the case there.
 func walkTo(t *testing.T, ts *testServer, s *staff, id string, n int, to domain.Stage) caseAnswer {
 	t.Helper()
-	c, err := ts.App.cases().Get(context.Background(), id)
+	c, err := ts.App.DB.Cases.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -495,7 +495,7 @@ func TestRevealIsAuditedAndLimitedToRolesThatNeedIt(t *testing.T) {
 			}
 		})
 	}
-	c, err := ts.App.cases().Get(context.Background(), id)
+	c, err := ts.App.DB.Cases.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -530,7 +530,7 @@ func TestAuditSeesATamperedHistory(t *testing.T) {
 	if !verified() {
 		t.Fatal("untouched history does not verify")
 	}
-	_, err := ts.App.DB.Collection("cases").UpdateOne(context.Background(), bson.M{"_id": id},
+	_, err := ts.App.DB.Database().Collection("cases").UpdateOne(context.Background(), bson.M{"_id": id},
 		bson.M{"$set": bson.M{"history.1.input": `{"reason":"户主自愿放弃"}`}})
 	if err != nil {
 		t.Fatal(err)

@@ -13,12 +13,6 @@ import (
 	"github.com/yongjing/anju/server/mongodb"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
-		g.GET("/dashboard", a.dashboard)
-	})
-}
-
 // dashRow is one area's progress (docs/api.md "Dashboard").
 type dashRow struct {
 	Code           string                 `json:"code,omitempty"`
@@ -159,7 +153,7 @@ func (a *App) dashboard(c echo.Context) error {
 // dashboardProgram is the program asked for, or the latest one.
 func (a *App) dashboardProgram(ctx context.Context, year string) (domain.Program, error) {
 	if year == "" {
-		ps, err := mongodb.NewPrograms(a.DB).List(ctx)
+		ps, err := a.DB.Programs.List(ctx)
 		if err != nil {
 			return domain.Program{}, err
 		}
@@ -181,7 +175,7 @@ func (a *App) dashboardProgram(ctx context.Context, year string) (domain.Program
 
 // dashboardOf computes the dashboard of area for program p at now.
 func (a *App) dashboardOf(ctx context.Context, p domain.Program, area string, now time.Time) (dashboardResponse, error) {
-	counts, err := a.cases().Counts(ctx, p.Year, area)
+	counts, err := a.DB.Cases.Counts(ctx, p.Year, area)
 	if err != nil {
 		return dashboardResponse{}, err
 	}

@@ -252,7 +252,7 @@ func checkDashboard(t *testing.T, ts *testServer, cr *crew, when string) {
 	ctx := context.Background()
 	items := listAll(t, ts, cr, "")
 	for i := range items {
-		c, err := ts.App.cases().Get(ctx, items[i].ID)
+		c, err := ts.App.DB.Cases.Get(ctx, items[i].ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -345,7 +345,7 @@ func TestDashboardAgreesWithTheCaseList(t *testing.T) {
 			if r.IntN(100) < 25 {
 				continue
 			}
-			c, err := ts.App.cases().Get(ctx, id)
+			c, err := ts.App.DB.Cases.Get(ctx, id)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -380,10 +380,10 @@ func TestDashboardAgreesWithTheCaseList(t *testing.T) {
 	cr.travel(t, ts, 120*24*time.Hour) // past the deadline
 	check("past the deadline, " + string(domain.DateOf(ts.now())))
 	// After a restart the counters are rebuilt from the cases and agree.
-	if _, err := ts.App.DB.Collection("case_counts").DeleteMany(ctx, map[string]any{}); err != nil {
+	if _, err := ts.App.DB.Database().Collection("case_counts").DeleteMany(ctx, map[string]any{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := ts.App.cases().Reconcile(ctx); err != nil {
+	if err := ts.App.DB.Cases.Reconcile(ctx); err != nil {
 		t.Fatal(err)
 	}
 	check("after reconciling")

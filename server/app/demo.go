@@ -16,18 +16,8 @@ import (
 	"time"
 
 	"github.com/yongjing/anju/domain"
-	"github.com/yongjing/anju/server/mongodb"
 	"github.com/yongjing/anju/uploads"
 )
-
-func init() {
-	startHooks = append(startHooks, func(ctx context.Context, a *App) error {
-		if !a.Cfg.Demo {
-			return nil
-		}
-		return a.loadDemo(ctx)
-	})
-}
 
 // demoVillages are sample villages in four townships, named as samples so
 // nobody takes them for the county's real village list.
@@ -50,11 +40,14 @@ const demoCases = 208
 // signatures in the object store, so every file is internally consistent.
 // A database that already has cases or users besides admin is left alone.
 func (a *App) loadDemo(ctx context.Context) error {
-	n, err := a.DB.Collection("cases").CountDocuments(ctx, map[string]any{})
+	if !a.Cfg.Demo {
+		return nil
+	}
+	n, err := a.DB.Database().Collection("cases").CountDocuments(ctx, map[string]any{})
 	if err != nil {
 		return fmt.Errorf("demo: count cases: %w", err)
 	}
-	if _, uerr := a.users.ByUsername(ctx, "demo-leader"); n > 0 || uerr == nil {
+	if _, uerr := a.DB.Users.ByUsername(ctx, "demo-leader"); n > 0 || uerr == nil {
 		a.Log.Info("demo data not loaded: the database is not empty")
 		return nil
 	}
@@ -72,7 +65,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := a.users.Create(ctx, u); err != nil {
+		if err := a.DB.Users.Create(ctx, u); err != nil {
 			return fmt.Errorf("demo user %s: %w", username, err)
 		}
 		actors[username] = u.Actor()
@@ -100,10 +93,6 @@ func (a *App) loadDemo(ctx context.Context) error {
 		if err := addUser(u.name, "示例"+u.role.Label(), u.role, domain.CountyCode); err != nil {
 			return err
 		}
-	}
-	// Start hooks run in file order, so the program may not be seeded yet.
-	if err := mongodb.NewPrograms(a.DB).Seed(ctx, domain.Program2024()); err != nil {
-		return err
 	}
 	p, err := a.program(ctx, 2024)
 	if err != nil {
@@ -138,7 +127,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 			return fmt.Errorf("demo case %d: %w", i, err)
 		}
 	}
-	s := a.cases()
+	s := a.DB.Cases
 	if err := s.Load(ctx, cases); err != nil {
 		return err
 	}

@@ -50,7 +50,7 @@ func TestDemoDataIsConsistentAndLoadedOnce(t *testing.T) {
 	ctx := context.Background()
 	stages := map[domain.Stage]int{}
 	n := 0
-	err = app.cases().All(ctx, 2024, func(c domain.Case) error {
+	err = app.DB.Cases.All(ctx, 2024, func(c domain.Case) error {
 		n++
 		stages[c.Stage]++
 		if ok, bad := domain.VerifyHistory(c.History); !ok {

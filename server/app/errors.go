@@ -45,6 +45,8 @@ func statusOf(k domain.Kind) int {
 		return http.StatusTooManyRequests
 	case domain.KindTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case domain.KindUnavailable:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

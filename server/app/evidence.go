@@ -63,17 +63,6 @@ func newEvidence(maxDistanceM float64) *evidence {
 	}
 }
 
-// evidence returns the App's photo index (an empty one before start-up
-// has loaded it, e.g. in a test that builds an App by hand).
-func (a *App) evidence() *evidence {
-	a.evidenceMu.Lock()
-	defer a.evidenceMu.Unlock()
-	if a.photoIndex == nil {
-		a.photoIndex = newEvidence(a.maxPhotoDistanceM())
-	}
-	return a.photoIndex
-}
-
 // maxPhotoDistanceM is the configured distance, or the default for an App
 // whose Config was built by hand.
 func (a *App) maxPhotoDistanceM() float64 {
@@ -109,6 +98,23 @@ func (e *evidence) claim(year int, ref photoRef, sha string, ph uint64) []photoM
 	}
 	e.addLocked(year, ref, sha, ph)
 	return out
+}
+
+// fill replaces the index's content with from's.
+func (e *evidence) fill(from *evidence) {
+	from.mu.Lock()
+	sha, phash, owner := from.sha, from.phash, from.owner
+	from.mu.Unlock()
+	e.mu.Lock()
+	e.sha, e.phash, e.owner = sha, phash, owner
+	e.mu.Unlock()
+}
+
+// add puts a stored photo in the index (again: adding twice is harmless).
+func (e *evidence) add(year int, ref photoRef, sha string, ph uint64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.addLocked(year, ref, sha, ph)
 }
 
 func (e *evidence) addLocked(year int, ref photoRef, sha string, ph uint64) {
@@ -156,26 +162,15 @@ func (e *evidence) forget(year int, ref photoRef, sha string) {
 func duplicateWarnings(caseID string, ph domain.Photo, matches []photoMatch, now time.Time) (mine []domain.Warning, theirs map[string][]domain.Warning) {
 	theirs = map[string][]domain.Warning{}
 	for _, m := range matches {
-		how := "相同"
-		if !m.Exact {
-			how = "高度相似"
+		how := domain.LikenessNear
+		if m.Exact {
+			how = domain.LikenessSame
 		}
-		mine = append(mine, domain.Warning{
-			Code: domain.WarnDuplicatePhoto, PhotoID: ph.ID, OtherCaseID: m.Ref.CaseID, OtherPhoto: m.Ref.PhotoID, At: now,
-			Message: fmt.Sprintf("该%s与另一户档案（编号 %s）中的照片%s，请核实是否重复使用照片", ph.Kind.Label(), m.Ref.CaseID, how),
-		})
-		theirs[m.Ref.CaseID] = append(theirs[m.Ref.CaseID], reciprocalWarning(caseID, ph.ID, m.Ref.PhotoID, how, now))
+		w := domain.DuplicatePhoto(ph, m.Ref.CaseID, m.Ref.PhotoID, how, now)
+		mine = append(mine, w)
+		theirs[m.Ref.CaseID] = append(theirs[m.Ref.CaseID], domain.DuplicatePhotoBack(caseID, w, how, now))
 	}
 	return mine, theirs
-}
-
-// reciprocalWarning is the duplicate warning listed on the case whose
-// photo (photoID) was matched by photo otherPhoto of case otherCase.
-func reciprocalWarning(otherCase, otherPhoto, photoID, how string, now time.Time) domain.Warning {
-	return domain.Warning{
-		Code: domain.WarnDuplicatePhoto, PhotoID: photoID, OtherCaseID: otherCase, OtherPhoto: otherPhoto, At: now,
-		Message: fmt.Sprintf("另一户档案（编号 %s）上传了与本档案照片%s的照片，请核实是否重复使用照片", otherCase, how),
-	}
 }
 
 // caseWarnings are the warnings a new photo raises on its own case.
@@ -183,18 +178,10 @@ func caseWarnings(c domain.Case, ph domain.Photo, dups []domain.Warning, maxM fl
 	return append(append([]domain.Warning(nil), dups...), domain.PhotoWarnings(c, ph, maxM, now)...)
 }
 
-func init() {
-	startHooks = append(startHooks, startEvidence)
-}
-
-// startEvidence loads the photo index from every case, completes duplicate
-// warnings whose other half a crash kept from being written, and starts
-// the hourly sweep of orphaned photo objects.
-func startEvidence(ctx context.Context, a *App) error {
+// loadPhotoIndex loads the photo index from every case and completes
+// duplicate warnings whose other half a crash kept from being written.
+func (a *App) loadPhotoIndex(ctx context.Context) error {
 	e := newEvidence(a.maxPhotoDistanceM())
-	a.evidenceMu.Lock()
-	a.photoIndex = e
-	a.evidenceMu.Unlock()
 
 	type half struct {
 		caseID string
@@ -206,7 +193,7 @@ func startEvidence(ctx context.Context, a *App) error {
 		return caseID + "/" + w.PhotoID + "/" + w.OtherCaseID + "/" + w.OtherPhoto
 	}
 	var pairs []half
-	err := a.cases().All(ctx, 0, func(c domain.Case) error {
+	err := a.DB.Cases.All(ctx, 0, func(c domain.Case) error {
 		for _, ph := range c.Photos {
 			e.addLocked(c.ProgramYear, photoRef{c.ID, ph.ID}, ph.SHA256, ph.PHash)
 		}
@@ -221,15 +208,16 @@ func startEvidence(ctx context.Context, a *App) error {
 	if err != nil {
 		return fmt.Errorf("load photo index: %w", err)
 	}
+	a.photos.fill(e)
 	now := a.Now()
 	for _, p := range pairs {
-		back := reciprocalWarning(p.caseID, p.w.PhotoID, p.w.OtherPhoto, "相同或高度相似", now)
+		back := domain.DuplicatePhotoBack(p.caseID, p.w, domain.LikenessUnknown, now)
 		if !have[key(p.w.OtherCaseID, back)] {
 			missing = append(missing, half{p.w.OtherCaseID, back})
 		}
 	}
 	for _, m := range missing {
-		if _, err := a.cases().AddWarnings(ctx, m.caseID, []domain.Warning{m.w}); err != nil && domain.ErrorKind(err) != domain.KindNotFound {
+		if _, err := a.DB.Cases.AddWarnings(ctx, m.caseID, []domain.Warning{m.w}); err != nil && domain.ErrorKind(err) != domain.KindNotFound {
 			return fmt.Errorf("complete duplicate warnings: %w", err)
 		}
 	}
@@ -237,23 +225,13 @@ func startEvidence(ctx context.Context, a *App) error {
 		a.Log.Info("duplicate photo warnings completed", "count", len(missing))
 	}
 
-	sctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	a.onClose(func() { cancel(); <-done })
-	go func() {
-		defer close(done)
-		t := time.NewTicker(photoSweepAge)
-		defer t.Stop()
-		for {
-			a.sweepPhotos(sctx)
-			select {
-			case <-sctx.Done():
-				return
-			case <-t.C:
-			}
-		}
-	}()
 	return nil
+}
+
+// sweepPhotoObjects sweeps orphaned photo objects now and every hour
+// until the App closes.
+func (a *App) sweepPhotoObjects() {
+	a.every(photoSweepAge, true, func(ctx context.Context) { a.sweepPhotos(ctx) })
 }
 
 // sweepPhotos removes photo, thumbnail and signature objects older than an
@@ -285,7 +263,7 @@ func (a *App) sweepPhotos(ctx context.Context) []string {
 func (a *App) caseObjectRefs(ctx context.Context, dir string) (map[string]bool, error) {
 	id := strings.TrimPrefix(dir, "cases/")
 	if strings.HasPrefix(id, "x") { // a hashed id: ask the index
-		e := a.evidence()
+		e := a.photos
 		e.mu.Lock()
 		owner, ok := e.owner[dir]
 		e.mu.Unlock()
@@ -297,7 +275,7 @@ func (a *App) caseObjectRefs(ctx context.Context, dir string) (map[string]bool, 
 	if id == dir || id == "" || strings.Contains(id, "/") {
 		return nil, fmt.Errorf("sweep %s: not a case folder", dir)
 	}
-	c, err := a.cases().Get(ctx, id)
+	c, err := a.DB.Cases.Get(ctx, id)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		return nil, nil
 	}

@@ -49,7 +49,7 @@ func TestStartCompletesHalfRecordedDuplicates(t *testing.T) {
 	mustUpload(t, ts, cadreA, caseA, photoFields(ts, "a", domain.PhotoHouseBefore), house, "image/jpeg", http.StatusCreated)
 	mustUpload(t, ts, cadreB, caseB, photoFields(ts, "b", domain.PhotoHouseBefore), house, "image/jpeg", http.StatusCreated)
 	ctx := context.Background()
-	_, err := ts.App.DB.Collection("cases").UpdateOne(ctx, bson.M{"_id": caseA},
+	_, err := ts.App.DB.Database().Collection("cases").UpdateOne(ctx, bson.M{"_id": caseA},
 		bson.M{"$set": bson.M{"warnings": bson.A{}, "warnings_count": 0, "has_warnings": false}})
 	if err != nil {
 		t.Fatal(err)
@@ -57,14 +57,14 @@ func TestStartCompletesHalfRecordedDuplicates(t *testing.T) {
 	if ws := caseWarningsOf(t, ts, cadreA, caseA); len(ws) != 0 {
 		t.Fatalf("setup: case A still has %d warnings", len(ws))
 	}
-	if err := startEvidence(ctx, ts.App); err != nil {
+	if err := ts.App.loadPhotoIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	ws := caseWarningsOf(t, ts, cadreA, caseA)
 	if len(ws) != 1 || ws[0].Code != domain.WarnDuplicatePhoto || ws[0].PhotoID != "a" || ws[0].OtherCaseID != caseB {
 		t.Errorf("case A after start: %+v, want the duplicate of its photo a in case B", ws)
 	}
-	if err := startEvidence(ctx, ts.App); err != nil {
+	if err := ts.App.loadPhotoIndex(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if ws := caseWarningsOf(t, ts, cadreA, caseA); len(ws) != 1 {

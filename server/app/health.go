@@ -55,7 +55,7 @@ func (a *App) ready(c echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 3*time.Second)
 	defer cancel()
 	r := readiness{Status: "ok", Database: "ok", Storage: "ok"}
-	if err := a.DB.Client().Ping(ctx, nil); err != nil {
+	if err := a.DB.Database().Client().Ping(ctx, nil); err != nil {
 		r.Status, r.Database = "unavailable", "unavailable"
 		logOf(c).Warn("database not ready", "err", err.Error())
 	}

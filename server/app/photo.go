@@ -19,21 +19,14 @@ import (
 	"github.com/yongjing/anju/uploads"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
-		g.POST("/cases/:id/photos", a.uploadPhoto, bodyLimit(uploads.MaxPhotoBytes+maxPhotoFormBytes))
-		g.GET("/cases/:id/photos/:photo_id", a.getPhoto)
-	})
-}
-
 // maxPhotoFormBytes is the room left in an upload's body, beyond the photo
 // itself, for the other fields and the multipart framing.
 const maxPhotoFormBytes = 64 << 10
 
-// afterPhotoStored, when a test sets it, runs between storing a photo's
-// objects and recording the photo in its case; its error ends the upload
-// there, as a crash or a lost database would.
-var afterPhotoStored func(caseID, photoID string) error
+// photoFilingTimeout bounds the filing of a received photo (objects, case,
+// warnings), which runs detached from the request: a phone that walks out
+// of signal after sending the whole file does not cut it short.
+const photoFilingTimeout = 2 * time.Minute
 
 // errAlreadyFiled ends the case update of a retried upload whose photo
 // the case already holds.
@@ -80,23 +73,16 @@ type photoForm struct {
 
 // uploadPhoto is POST /api/cases/{id}/photos (multipart: id, kind,
 // taken_at, lat, lng, accuracy?, file). The file is streamed to a
-// temporary file while hashed, inspected, stored with its thumbnail under
-// keys the server makes, and only then recorded in the case. Sending the
-// same photo id with the same bytes again answers 200 with the photo.
+// temporary file while hashed, then filed (filePhoto). Sending the same
+// photo id with the same bytes again answers 200 with the photo.
 func (a *App) uploadPhoto(c echo.Context) error {
 	ctx := c.Request().Context()
 	act := actorOf(c)
 	caseID := c.Param("id")
-	cs, err := a.readableCase(ctx, act, caseID)
-	if err != nil {
+	// Refuse before reading 15 MB when the caller may not add photos here.
+	if err := a.mayFilePhoto(ctx, act, caseID); err != nil {
 		return err
 	}
-	// Refuse before reading 15 MB when the caller may not add photos here:
-	// the domain checks stage, role and area before the photo's fields.
-	if _, err := domain.AddPhoto(cs, domain.Photo{}, act, a.Now()); err != nil && domain.ErrorKind(err) != domain.KindInvalid {
-		return err
-	}
-
 	form, sp, declared, err := readPhotoForm(c)
 	if sp != nil {
 		defer sp.Close()
@@ -108,15 +94,65 @@ func (a *App) uploadPhoto(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	filed, err := a.filePhoto(ctx, act, caseID, ph, sp, declared)
+	if err != nil {
+		return err
+	}
+	status := http.StatusCreated
+	if !filed.created {
+		status = http.StatusOK
+	}
+	return answerPhoto(c, status, filed.c, filed.photo)
+}
+
+// mayFilePhoto refuses early when act may not add a photo to case id: the
+// domain checks stage, role and area before the photo's fields.
+func (a *App) mayFilePhoto(ctx context.Context, act domain.Actor, caseID string) error {
+	cs, err := a.readableCase(ctx, act, caseID)
+	if err != nil {
+		return err
+	}
+	if _, err := domain.AddPhoto(cs, domain.Photo{}, act, a.Now()); err != nil && domain.ErrorKind(err) != domain.KindInvalid {
+		return err
+	}
+	return nil
+}
+
+// filedPhoto is the outcome of filing a photo: the stored case, the photo
+// as filed, and whether this call filed it (false: it was already).
+type filedPhoto struct {
+	c       domain.Case
+	photo   domain.Photo
+	created bool
+}
+
+// filePhoto files photo ph, whose bytes sp holds, in case caseID: it
+// inspects the image, stores it and its thumbnail under keys the server
+// makes, claims it in the duplicate index, records it in the case with
+// the warnings it raises (the domain decides both), and lists the
+// duplicate warning on the other cases. It runs as one unit detached from
+// the caller. Filed already under the same id with the same bytes, it
+// answers the stored photo (created false), and makes sure the index
+// holds it.
+func (a *App) filePhoto(ctx context.Context, act domain.Actor, caseID string, ph domain.Photo, sp *uploads.Spooled, declared string) (filedPhoto, error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), photoFilingTimeout)
+	defer cancel()
+	cs, err := a.readableCase(ctx, act, caseID)
+	if err != nil {
+		return filedPhoto{}, err
+	}
+	e := a.photos
+	ref := photoRef{CaseID: caseID, PhotoID: ph.ID}
 	if old, ok := findPhoto(cs, ph.ID); ok {
-		if old.SHA256 == sp.SHA256 {
-			return answerPhoto(c, http.StatusOK, cs, old)
+		if old.SHA256 != sp.SHA256 {
+			return filedPhoto{}, domain.Errorf(domain.KindConflict, "id_conflict", "该照片编号已用于另一张照片")
 		}
-		return domain.Errorf(domain.KindConflict, "id_conflict", "该照片编号已用于另一张照片")
+		e.add(cs.ProgramYear, ref, old.SHA256, old.PHash) // a retry whose first answer was lost
+		return filedPhoto{c: cs, photo: old}, nil
 	}
 	info, err := uploads.InspectImage(ctx, sp.Reader(), declared)
 	if err != nil {
-		return err
+		return filedPhoto{}, err
 	}
 	ph.SHA256, ph.PHash, ph.Size = sp.SHA256, info.PHash, sp.Size
 	ph.Width, ph.Height, ph.Format = info.Width, info.Height, info.Format
@@ -124,21 +160,19 @@ func (a *App) uploadPhoto(c echo.Context) error {
 	ph.ThumbKey = uploads.ThumbKey(caseID, ph.ID, sp.SHA256)
 
 	if err := a.Store.Put(ctx, ph.ObjectKey, sp.Reader(), sp.Size, uploads.ContentType(info.Format)); err != nil {
-		return fmt.Errorf("store photo: %w", err)
+		return filedPhoto{}, fmt.Errorf("store photo: %w", err)
 	}
 	if err := a.Store.Put(ctx, ph.ThumbKey, bytes.NewReader(info.Thumb), int64(len(info.Thumb)), "image/jpeg"); err != nil {
 		// The photo object stays for the sweep: a concurrent retry of this
 		// very upload may have filed it under the same key.
-		return fmt.Errorf("store thumbnail: %w", err)
+		return filedPhoto{}, fmt.Errorf("store thumbnail: %w", err)
 	}
-	if afterPhotoStored != nil {
-		if err := afterPhotoStored(caseID, ph.ID); err != nil {
-			return err // the objects stay, as after a crash: the sweep's to find
+	if a.afterPhotoStored != nil {
+		if err := a.afterPhotoStored(caseID, ph.ID); err != nil {
+			return filedPhoto{}, err // the objects stay, as after a crash: the sweep's to find
 		}
 	}
 
-	e := a.evidence()
-	ref := photoRef{CaseID: caseID, PhotoID: ph.ID}
 	matches := e.claim(cs.ProgramYear, ref, ph.SHA256, ph.PHash)
 	now := a.Now()
 	dups, theirs := duplicateWarnings(caseID, ph, matches, now)
@@ -154,44 +188,43 @@ func (a *App) uploadPhoto(c echo.Context) error {
 		return n, nil
 	})
 	if errors.Is(err, errAlreadyFiled) {
-		cs, err := a.cases().Get(ctx, caseID)
+		cs, err := a.DB.Cases.Get(ctx, caseID)
 		if err != nil {
-			return err
+			return filedPhoto{}, err
 		}
 		old, _ := findPhoto(cs, ph.ID)
-		return answerPhoto(c, http.StatusOK, cs, old)
+		e.add(cs.ProgramYear, ref, old.SHA256, old.PHash)
+		return filedPhoto{c: cs, photo: old}, nil
 	}
 	if err != nil {
 		a.unclaim(ctx, cs.ProgramYear, ref, ph.SHA256)
-		if _, refused := domain.AsError(err); refused {
+		if _, refused := domain.AsError(err); refused && domain.ErrorKind(err) != domain.KindUnavailable {
 			// Certainly not filed. After any other failure the write may
 			// have landed (a lost answer): the sweep decides in an hour.
 			a.removeObjects(ph.ObjectKey, ph.ThumbKey)
 		}
-		return err
+		return filedPhoto{}, err
 	}
 	for other, ws := range theirs {
-		if _, err := a.cases().AddWarnings(ctx, other, ws); err != nil {
+		if _, err := a.DB.Cases.AddWarnings(ctx, other, ws); err != nil {
 			// The next start completes it from this case's warning.
-			logOf(c).Error("duplicate photo warning on the other case", "case", other, "err", err.Error())
+			a.Log.Error("duplicate photo warning on the other case", "case", other, "err", err.Error())
 		}
 	}
 	final, _ := findPhoto(stored, ph.ID)
-	logOf(c).Info("photo filed", "case", caseID, "photo", ph.ID, "kind", ph.Kind, "size", ph.Size,
-		"warnings", len(dups)+len(stored.Warnings)-len(cs.Warnings))
-	return answerPhoto(c, http.StatusCreated, stored, final)
+	a.Log.Info("photo filed", "case", caseID, "photo", ph.ID, "kind", ph.Kind, "size", ph.Size,
+		"warnings", len(stored.Warnings)-len(cs.Warnings))
+	return filedPhoto{c: stored, photo: final, created: true}, nil
 }
 
 // unclaim takes a photo that was not filed out of the duplicate index,
 // putting back what the case holds under the same id, if anything.
 func (a *App) unclaim(ctx context.Context, year int, ref photoRef, sha string) {
-	e := a.evidence()
+	e := a.photos
 	e.forget(year, ref, sha)
-	if c, err := a.cases().Get(ctx, ref.CaseID); err == nil {
+	if c, err := a.DB.Cases.Get(ctx, ref.CaseID); err == nil {
 		if p, ok := findPhoto(c, ref.PhotoID); ok {
-			e.mu.Lock()
-			e.addLocked(year, ref, p.SHA256, p.PHash)
-			e.mu.Unlock()
+			e.add(year, ref, p.SHA256, p.PHash)
 		}
 	}
 }

@@ -240,7 +240,7 @@ func testPhotoUploadStoreAndServe(t *testing.T, ts *testServer) {
 	if res.StatusCode != http.StatusConflict || errorCode(body) != "id_conflict" {
 		t.Errorf("same id, other photo: %d %s, want 409 id_conflict", res.StatusCode, body)
 	}
-	c, err := ts.App.cases().Get(context.Background(), caseID)
+	c, err := ts.App.DB.Cases.Get(context.Background(), caseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +254,7 @@ func testPhotoUploadStoreAndServe(t *testing.T, ts *testServer) {
 	// PNG and WebP are served as what they are.
 	pngPhoto := pngOf(t, testScene(3, 300, 200))
 	pp := mustUpload(t, ts, cadre, caseID, photoFields(ts, "ph-png", domain.PhotoHukou), pngPhoto, "image/png", http.StatusCreated)
-	webp, err := os.ReadFile(filepath.Join("..", "uploads", "testdata", "good", "blue-purple-pink.lossy.webp"))
+	webp, err := os.ReadFile(filepath.Join("..", "..", "uploads", "testdata", "good", "blue-purple-pink.lossy.webp"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -339,7 +339,7 @@ func TestPhotoAccessFollowsTheArea(t *testing.T) {
 		t.Errorf("without sign-in: %d, want 401", res.StatusCode)
 	}
 	// A withdrawn file takes no more photos, but still shows the ones it has.
-	c, err := ts.App.cases().Get(context.Background(), caseID)
+	c, err := ts.App.DB.Cases.Get(context.Background(), caseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -358,7 +358,7 @@ func TestPhotoUploadRefusals(t *testing.T) {
 	caseID := "7a1b2c3d-0000-4000-8000-000000000003"
 	fileCase(t, ts, cadre, caseID, vilA, 3)
 	bad := func(name string) []byte {
-		b, err := os.ReadFile(filepath.Join("..", "uploads", "testdata", "bad", name))
+		b, err := os.ReadFile(filepath.Join("..", "..", "uploads", "testdata", "bad", name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -410,7 +410,7 @@ func TestPhotoUploadRefusals(t *testing.T) {
 	if err != nil || len(objs) != 0 {
 		t.Errorf("refused uploads left %d objects (%v)", len(objs), err)
 	}
-	c, _ := ts.App.cases().Get(context.Background(), caseID)
+	c, _ := ts.App.DB.Cases.Get(context.Background(), caseID)
 	if len(c.Photos) != 0 {
 		t.Errorf("refused uploads filed %d photos", len(c.Photos))
 	}
@@ -475,10 +475,8 @@ func TestDuplicatePhotoIsWarnedOnBothCases(t *testing.T) {
 	}
 	// After a restart the index is loaded from the cases: forget it and
 	// run the start-up again.
-	ts.App.evidenceMu.Lock()
-	ts.App.photoIndex = nil
-	ts.App.evidenceMu.Unlock()
-	if err := startEvidence(context.Background(), ts.App); err != nil {
+	ts.App.photos.fill(newEvidence(ts.App.maxPhotoDistanceM()))
+	if err := ts.App.loadPhotoIndex(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	res, body := postPhoto(t, ts, cadreB, caseB, photoFields(ts, "b-4", domain.PhotoDemolition), house, "image/jpeg")
@@ -497,7 +495,7 @@ func TestFarAndOutOfOrderPhotosAreWarned(t *testing.T) {
 	caseID := "7a1b2c3d-0000-4000-8000-000000000004"
 	fileCase(t, ts, s.cadre, caseID, vilA, 4)
 	walkTo(t, ts, s, caseID, 4, domain.StageConstruction)
-	c, err := ts.App.cases().Get(context.Background(), caseID)
+	c, err := ts.App.DB.Cases.Get(context.Background(), caseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -557,7 +555,7 @@ func TestConcurrentUploadsAreAllFiled(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	c, err := ts.App.cases().Get(context.Background(), caseID)
+	c, err := ts.App.DB.Cases.Get(context.Background(), caseID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -583,13 +581,13 @@ func testCrashBetweenStoreAndCaseIsSwept(t *testing.T, ts *testServer) {
 	fileCase(t, ts, cadre, caseID, vilA, 6)
 	kept := mustUpload(t, ts, cadre, caseID, photoFields(ts, "kept", domain.PhotoHouseBefore), jpegOf(t, testScene(70, 400, 300), 85), "image/jpeg", http.StatusCreated)
 
-	afterPhotoStored = func(c, p string) error {
+	ts.App.afterPhotoStored = func(c, p string) error {
 		if c == caseID && p == "lost" {
 			return errors.New("server killed between storing and filing")
 		}
 		return nil
 	}
-	t.Cleanup(func() { afterPhotoStored = nil })
+	t.Cleanup(func() { ts.App.afterPhotoStored = nil })
 	res, body := postPhoto(t, ts, cadre, caseID, photoFields(ts, "lost", domain.PhotoHouseBefore), jpegOf(t, testScene(71, 400, 300), 85), "image/jpeg")
 	if res.StatusCode != http.StatusInternalServerError {
 		t.Fatalf("interrupted upload: %d %s, want 500", res.StatusCode, body)
@@ -613,7 +611,7 @@ func testCrashBetweenStoreAndCaseIsSwept(t *testing.T, ts *testServer) {
 		}
 	}
 	// Every object any case refers to is there, and the kept photo serves.
-	err := ts.App.cases().All(ctx, 0, func(c domain.Case) error {
+	err := ts.App.DB.Cases.All(ctx, 0, func(c domain.Case) error {
 		for _, p := range c.Photos {
 			for _, k := range []string{p.ObjectKey, p.ThumbKey} {
 				if _, err := ts.App.Store.Stat(ctx, k); err != nil {
@@ -630,6 +628,6 @@ func testCrashBetweenStoreAndCaseIsSwept(t *testing.T, ts *testServer) {
 	res, body = ts.do(t, "GET", kept.URL, cadre, nil)
 	mustStatus(t, res, body, http.StatusOK)
 	// The phone retries the lost upload: it is filed now.
-	afterPhotoStored = nil
+	ts.App.afterPhotoStored = nil
 	mustUpload(t, ts, cadre, caseID, photoFields(ts, "lost", domain.PhotoHouseBefore), jpegOf(t, testScene(71, 400, 300), 85), "image/jpeg", http.StatusCreated)
 }

@@ -7,22 +7,16 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/yongjing/anju/domain"
-	"github.com/yongjing/anju/server/mongodb"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
-		g.GET("/programs", a.listPrograms)
-		g.POST("/programs", a.createProgram)
-	})
-	startHooks = append(startHooks, func(ctx context.Context, a *App) error {
-		return mongodb.NewPrograms(a.DB).Seed(ctx, domain.Program2024())
-	})
+// seedPrograms stores the 2024 program on first start.
+func (a *App) seedPrograms(ctx context.Context) error {
+	return a.DB.Programs.Seed(ctx, domain.Program2024())
 }
 
 // program returns the program of year, or a program_not_found error.
 func (a *App) program(ctx context.Context, year int) (domain.Program, error) {
-	return mongodb.NewPrograms(a.DB).Get(ctx, year)
+	return a.DB.Programs.Get(ctx, year)
 }
 
 // programJSON is a program on the wire (docs/api.md "program").
@@ -40,7 +34,7 @@ type programJSON struct {
 }
 
 func (a *App) listPrograms(c echo.Context) error {
-	ps, err := mongodb.NewPrograms(a.DB).List(c.Request().Context())
+	ps, err := a.DB.Programs.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -66,7 +60,7 @@ func (a *App) createProgram(c echo.Context) error {
 	if err := p.Validate(); err != nil {
 		return err
 	}
-	if err := mongodb.NewPrograms(a.DB).Put(c.Request().Context(), p); err != nil {
+	if err := a.DB.Programs.Put(c.Request().Context(), p); err != nil {
 		return err
 	}
 	logOf(c).Info("program saved", "year", p.Year, "by", act.UserID)

@@ -42,7 +42,7 @@ func run() error {
 		stop() // a second Ctrl-C ends the process at once
 	}()
 
-	app, err := NewApp(ctx, cfg)
+	app, err := New(ctx, cfg)
 	if err != nil {
 		return err
 	}

@@ -17,12 +17,6 @@ import (
 	"github.com/yongjing/anju/uploads"
 )
 
-func init() {
-	routeHooks = append(routeHooks, func(a *App, g *echo.Group) {
-		g.GET("/cases/:id/acceptances/:n/signatures/:signer_role", a.getSignature)
-	})
-}
-
 // signatureURL is where a signature of acceptance attempt n (1-based) of
 // case caseID is seen.
 func signatureURL(caseID string, n int, role domain.SignerRole) string {

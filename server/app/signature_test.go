@@ -83,7 +83,7 @@ func TestSignatureImagesAreShownAsSigned(t *testing.T) {
 	}
 
 	// Someone overwrites the inspector's signature in the store.
-	c, err := ts.App.cases().Get(context.Background(), id)
+	c, err := ts.App.DB.Cases.Get(context.Background(), id)
 	if err != nil {
 		t.Fatal(err)
 	}

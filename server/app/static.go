@@ -15,8 +15,6 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
-
-	"github.com/yongjing/anju/pwa"
 )
 
 // shellAsset is one file of the field app, ready to serve.
@@ -32,17 +30,6 @@ type shellAsset struct {
 type shell struct {
 	files   map[string]*shellAsset
 	version string
-}
-
-func init() {
-	rootHooks = append(rootHooks, func(a *App, e *echo.Echo) {
-		s, err := loadShell(pwa.Files)
-		if err != nil {
-			// The files are compiled in: failing here is a broken build.
-			panic(fmt.Sprintf("field app files: %v", err))
-		}
-		s.register(e)
-	})
 }
 
 // loadShell reads the embedded files, computes the build version and fills

@@ -225,7 +225,7 @@ const testPassword = "test-password"
 func (ts *testServer) user(t *testing.T, role domain.Role, area string) (token string, u userResponse) {
 	t.Helper()
 	if domain.LevelOf(area) == domain.LevelVillage {
-		if _, err := ts.App.areas.Get(context.Background(), area); err != nil {
+		if _, err := ts.App.DB.Areas.Get(context.Background(), area); err != nil {
 			ts.village(t, area, "测试村"+area[9:])
 		}
 	}

@@ -75,7 +75,7 @@ func (a *App) createUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.users.Create(ctx, u); err != nil {
+	if err := a.DB.Users.Create(ctx, u); err != nil {
 		return err
 	}
 	logOf(c).Info("user created", "user_id", u.ID, "role", u.Role, "area", u.AreaCode, "by", actorOf(c).UserID)
@@ -88,7 +88,7 @@ func (a *App) checkAreaExists(ctx context.Context, code string, f map[string]str
 	if f["area_code"] != "" || code == "" {
 		return nil
 	}
-	_, err := a.areas.Get(ctx, code)
+	_, err := a.DB.Areas.Get(ctx, code)
 	if domain.ErrorKind(err) == domain.KindNotFound {
 		f["area_code"] = "区域不存在，请先添加该村或乡镇"
 		return nil
@@ -147,7 +147,7 @@ func (a *App) listUsers(c echo.Context) error {
 		return domain.InvalidFields(bad)
 	}
 	ctx := c.Request().Context()
-	users, err := a.users.List(ctx, f)
+	users, err := a.DB.Users.List(ctx, f)
 	if err != nil {
 		return err
 	}
@@ -180,7 +180,7 @@ func (a *App) updateUser(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
-	u, err := a.users.ByID(ctx, c.Param("id"))
+	u, err := a.DB.Users.ByID(ctx, c.Param("id"))
 	if err != nil {
 		return err
 	}
@@ -232,11 +232,11 @@ func (a *App) updateUser(c echo.Context) error {
 			Message: "不能停用自己的账号或取消自己的管理员角色"}
 	}
 	u.UpdatedAt = a.Now().UTC()
-	if err := a.users.Update(ctx, u); err != nil {
+	if err := a.DB.Users.Update(ctx, u); err != nil {
 		return err
 	}
 	if signOut {
-		if err := a.tokens.RevokeUser(ctx, u.ID, "account changed", a.Now()); err != nil {
+		if err := a.DB.Tokens.RevokeUser(ctx, u.ID, "account changed", a.Now()); err != nil {
 			return err
 		}
 	}
@@ -248,7 +248,7 @@ func (a *App) updateUser(c echo.Context) error {
 // seedAdmin creates `admin` on first start, with ANJU_ADMIN_PASSWORD or a
 // random password printed once to a.Out.
 func (a *App) seedAdmin(ctx context.Context) error {
-	_, err := a.users.ByUsername(ctx, "admin")
+	_, err := a.DB.Users.ByUsername(ctx, "admin")
 	if err == nil {
 		return nil
 	}
@@ -263,7 +263,7 @@ func (a *App) seedAdmin(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := a.users.Create(ctx, u); err != nil {
+	if err := a.DB.Users.Create(ctx, u); err != nil {
 		if domain.ErrorKind(err) == domain.KindConflict { // another instance was first
 			return nil
 		}

@@ -26,11 +26,20 @@ import (
 // other two collections are brought in line after it and can be rebuilt
 // from the cases (Reconcile, and reservations are taken over when found
 // stale), so a crash between steps leaves nothing that needs a hand.
+// A write and the steps that follow it run as one unit detached from the
+// caller (see detach), under the case's lock until the database answered.
 type Cases struct {
-	db     *mongo.Database
 	cases  *mongo.Collection
 	keys   *mongo.Collection
 	counts *mongo.Collection
+	// embedded is the FerretDB path: _id-only filters under this
+	// process's locks, lists and counters from view.
+	embedded bool
+	// caseLocks, keyLocks and countLocks serialise writes of one case,
+	// one identity reservation and one counter document; a case write
+	// takes its counter's lock inside its own, never the other way.
+	caseLocks, keyLocks, countLocks stripes
+	view                            *caseView // nil on MongoDB
 	// Now is the clock used to age identity reservations; tests may set it.
 	Now func() time.Time
 	// ListFromDB makes List query the database even on FerretDB (tests
@@ -38,15 +47,19 @@ type Cases struct {
 	ListFromDB bool
 }
 
-// NewCases returns the case store on db.
-func NewCases(db *mongo.Database) *Cases {
-	return &Cases{
-		db:     db,
-		cases:  db.Collection("cases"),
-		keys:   db.Collection("case_keys"),
-		counts: db.Collection("case_counts"),
-		Now:    time.Now,
+// newCases returns the case store on db (one per DB: see Open).
+func newCases(db *mongo.Database, embedded bool, now func() time.Time) *Cases {
+	s := &Cases{
+		cases:    db.Collection("cases"),
+		keys:     db.Collection("case_keys"),
+		counts:   db.Collection("case_counts"),
+		embedded: embedded,
+		Now:      now,
 	}
+	if embedded {
+		s.view = &caseView{byID: map[string]viewEntry{}}
+	}
+	return s
 }
 
 // staleReservation is how old an identity reservation without its case
@@ -105,8 +118,15 @@ func (s *Cases) Get(ctx context.Context, id string) (domain.Case, error) {
 // in the program is a conflict "duplicate_application" naming that case
 // with masked identifiers.
 func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, created bool, err error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	filing := FilingHash(c)
 	if got, ok, err := s.existing(ctx, c.ID, filing); err != nil || ok {
+		if err == nil {
+			// A retry: its first attempt may have stored the case and
+			// lost its answer before the view and counters followed.
+			s.settle(ctx, nil, nil, got)
+		}
 		return got, false, err
 	}
 	mine, err := s.reserve(ctx, c, keysOf(c))
@@ -114,6 +134,17 @@ func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, 
 		return domain.Case{}, false, err
 	}
 	_, err = s.cases.InsertOne(ctx, toDoc(c, filing))
+	if ambiguous(err) {
+		// The insert may have landed: what the database holds decides.
+		got, ok, gerr := s.existing(ctx, c.ID, filing)
+		if gerr == nil && ok {
+			s.settle(ctx, nil, &got, got)
+			return got, true, nil
+		}
+		// Unknown: the reservations stay (taken over as stale if the case
+		// never appears), so a late insert still holds them.
+		return domain.Case{}, false, errUnknownWrite(c.ID, err)
+	}
 	if mongo.IsDuplicateKeyError(err) {
 		// A concurrent retry of the same filing (or a reused id) won.
 		got, ok, gerr := s.existing(ctx, c.ID, filing)
@@ -126,14 +157,24 @@ func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, 
 		if !ok {
 			return domain.Case{}, false, fmt.Errorf("create case %s: duplicate id but no case found", c.ID)
 		}
+		s.settle(ctx, nil, nil, got)
 		return got, false, nil
 	}
 	if err != nil {
 		s.release(ctx, c.ID, mine)
 		return domain.Case{}, false, fmt.Errorf("insert case %s: %w", c.ID, err)
 	}
-	s.count(ctx, nil, &c)
+	s.settle(ctx, nil, &c, c)
 	return c, true, nil
+}
+
+// errUnknownWrite is the answer when the database did not say whether a
+// write of case id landed: the phone retries with the same ids, and the
+// retry finds out.
+func errUnknownWrite(id string, err error) error {
+	return &domain.Error{Kind: domain.KindUnavailable, Code: "write_unknown",
+		Message: "数据库暂未确认本次保存，请稍后重试（重试不会重复保存）",
+		Details: map[string]string{"case_id": id}, Cause: err}
 }
 
 // existing returns the stored case with id when its filing matches, an
@@ -166,6 +207,8 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 	if old.ID != next.ID {
 		return fmt.Errorf("update case %s: id changed to %s", old.ID, next.ID)
 	}
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	before, after := keysOf(old), keysOf(next)
 	mine, err := s.reserve(ctx, next, minus(after, before))
 	if err != nil {
@@ -176,24 +219,11 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 		s.release(ctx, old.ID, mine)
 		return err
 	}
-	expect := bson.M{"version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)}
-	unlock := locks.lock("case/" + old.ID)
-	cur, err := s.head(ctx, old.ID)
-	if err == nil && (cur.Version != old.Version || cur.HistoryLen != len(old.History) || cur.WarningsCount != len(old.Warnings)) {
-		err = staleAnswer(old, cur)
-	}
-	var res *mongo.UpdateResult
-	if err == nil {
-		res, err = s.cases.UpdateOne(ctx, cas(ctx, s.db, old.ID, expect), bson.M{"$set": set})
-		if err == nil && res.MatchedCount == 0 { // MongoDB: changed since head
-			if cur, err = s.head(ctx, old.ID); err == nil {
-				err = staleAnswer(old, cur)
-			}
-		}
-	}
-	unlock()
+	err = s.swap(ctx, old, next, bson.M{"$set": set})
 	if err != nil {
-		s.release(ctx, old.ID, mine)
+		if domain.ErrorKind(err) != domain.KindUnavailable { // unknown: a late write still needs them
+			s.release(ctx, old.ID, mine)
+		}
 		if isNotFound(err) {
 			return errCaseNotFound()
 		}
@@ -201,7 +231,51 @@ func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 	}
 	// Left behind on failure, they are taken over as stale by the next filing.
 	s.drop(ctx, old.ID, minus(before, after))
-	s.count(ctx, &old, &next)
+	return nil
+}
+
+// swap writes update to case old.ID if it is still at old's version,
+// history length and warning count, under the case's lock, then reads the
+// case back and settles the view and counters from it before the lock is
+// released. next is what the update makes of old.
+func (s *Cases) swap(ctx context.Context, old, next domain.Case, update bson.M) error {
+	defer s.caseLocks.lock("case/" + old.ID)()
+	return s.swapLocked(ctx, old, next, update)
+}
+
+// swapLocked is swap for a caller that holds the case's lock.
+func (s *Cases) swapLocked(ctx context.Context, old, next domain.Case, update bson.M) error {
+	cur, err := s.head(ctx, old.ID)
+	if err != nil {
+		return err
+	}
+	if !cur.is(old) {
+		return staleAnswer(old, cur)
+	}
+	expect := bson.M{"version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)}
+	res, err := s.cases.UpdateOne(ctx, s.cas(old.ID, expect), update)
+	switch {
+	case ambiguous(err):
+		// Did it land? Ask again, with a fresh time limit.
+		rctx, cancel := detach(ctx)
+		defer cancel()
+		if cur, herr := s.head(rctx, old.ID); herr != nil || !cur.is(next) {
+			return errUnknownWrite(old.ID, err)
+		}
+	case err != nil:
+		return fmt.Errorf("update case %s: %w", old.ID, err)
+	case res.MatchedCount == 0: // MongoDB: changed since head
+		if cur, err = s.head(ctx, old.ID); err != nil {
+			return err
+		}
+		return staleAnswer(old, cur)
+	}
+	stored, err := s.Get(ctx, old.ID)
+	if err != nil {
+		// The write is done; the view and counters catch up at the next start.
+		stored = next
+	}
+	s.settle(ctx, &old, &next, stored)
 	return nil
 }
 
@@ -231,6 +305,12 @@ type caseHead struct {
 	Version       int `bson:"version"`
 	HistoryLen    int `bson:"history_len"`
 	WarningsCount int `bson:"warnings_count"`
+}
+
+// is reports whether the stored head is at c's version, history length
+// and warning count.
+func (h caseHead) is(c domain.Case) bool {
+	return h.Version == c.Version && h.HistoryLen == len(c.History) && h.WarningsCount == len(c.Warnings)
 }
 
 // head reads the version and history length of case id.
@@ -297,7 +377,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.Stages != nil && len(q.Stages) == 0 {
 		return ListPage{}, nil
 	}
-	if !s.ListFromDB && isFerret(ctx, s.db) {
+	if s.view != nil && !s.ListFromDB {
 		return s.listView(ctx, q)
 	}
 	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}

@@ -9,13 +9,6 @@ var (
 	StaleReservation = staleReservation
 )
 
-// AssumeMongo makes the store take its MongoDB code paths until undone.
-func AssumeMongo(b bool) {
-	ferretMu.Lock()
-	assumeMongo = b
-	ferretMu.Unlock()
-}
-
 // KeyDoc is keyDoc for the external tests.
 type KeyDoc = keyDoc
 

@@ -180,7 +180,7 @@ func (s *Cases) release(ctx context.Context, caseID string, mine []string) {
 // takeOver moves reservation k from case from to case to, if from still
 // holds it.
 func (s *Cases) takeOver(ctx context.Context, k, from, to string, now time.Time) (bool, error) {
-	defer locks.lock("key/" + k)()
+	defer s.keyLocks.lock("key/" + k)()
 	var held keyDoc
 	err := s.keys.FindOne(ctx, bson.M{"_id": k}).Decode(&held)
 	if isNotFound(err) || (err == nil && held.CaseID != from) {
@@ -189,7 +189,7 @@ func (s *Cases) takeOver(ctx context.Context, k, from, to string, now time.Time)
 	if err != nil {
 		return false, fmt.Errorf("read identity reservation: %w", err)
 	}
-	res, err := s.keys.UpdateOne(ctx, cas(ctx, s.db, k, bson.M{"case_id": from}),
+	res, err := s.keys.UpdateOne(ctx, s.cas(k, bson.M{"case_id": from}),
 		bson.M{"$set": bson.M{"case_id": to, "at": now}})
 	if err != nil {
 		return false, fmt.Errorf("take over identity reservation: %w", err)
@@ -201,10 +201,10 @@ func (s *Cases) takeOver(ctx context.Context, k, from, to string, now time.Time)
 // _id-only lookup each, see cas).
 func (s *Cases) drop(ctx context.Context, caseID string, keys []string) {
 	for _, k := range keys {
-		unlock := locks.lock("key/" + k)
+		unlock := s.keyLocks.lock("key/" + k)
 		var held keyDoc
 		if err := s.keys.FindOne(ctx, bson.M{"_id": k}).Decode(&held); err == nil && held.CaseID == caseID {
-			_, _ = s.keys.DeleteOne(ctx, cas(ctx, s.db, k, bson.M{"case_id": caseID}))
+			_, _ = s.keys.DeleteOne(ctx, s.cas(k, bson.M{"case_id": caseID}))
 		}
 		unlock()
 	}

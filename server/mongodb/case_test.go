@@ -76,13 +76,24 @@ func cases(s *Cases) *mongo.Collection  { c, _, _ := s.Collections(); return c }
 func keys(s *Cases) *mongo.Collection   { _, k, _ := s.Collections(); return k }
 func counts(s *Cases) *mongo.Collection { _, _, n := s.Collections(); return n }
 
+// newStore opens a fresh database; under TestMongoDBPaths it takes the
+// MongoDB code paths.
 func newStore(t *testing.T) *Cases {
 	t.Helper()
-	s := NewCases(dbtest.New(t))
+	return mustOpen(t, dbtest.New(t)).Cases
+}
+
+func mustOpen(t *testing.T, db *mongo.Database) *DB {
+	t.Helper()
+	d, err := Open(context.Background(), db, Options{MongoPaths: strings.HasPrefix(t.Name(), "TestMongoDBPaths/")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := d.Cases
 	if err := s.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	return s
+	return d
 }
 
 func code(err error) string {
@@ -507,7 +518,7 @@ func TestIndexesSurviveARestart(t *testing.T) {
 	ctx := context.Background()
 	db := dbtest.New(t)
 	for i := 0; i < 2; i++ { // every start ensures them again
-		if err := NewCases(db).EnsureIndexes(ctx); err != nil {
+		if err := mustOpen(t, db).Cases.EnsureIndexes(ctx); err != nil {
 			t.Fatalf("start %d: %v", i+1, err)
 		}
 	}
@@ -538,8 +549,6 @@ func TestAWarningAddedMeanwhileIsNotOverwritten(t *testing.T) {
 // taken on MongoDB: compare-and-swap filters on version, history length
 // and warning count, list queries and counter documents.
 func TestMongoDBPaths(t *testing.T) {
-	AssumeMongo(true)
-	defer AssumeMongo(false)
 	for name, f := range map[string]func(*testing.T){
 		"create":     TestCreateIsIdempotentOnTheCaseID,
 		"duplicates": TestOneActiveApplicationPerPersonAndHukou,

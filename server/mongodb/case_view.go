@@ -36,18 +36,6 @@ type viewEntry struct {
 	rank   [3]int // version, history length, warning count: later writes rank higher
 }
 
-type viewKey struct {
-	client any
-	db     string
-}
-
-var views sync.Map // viewKey → *caseView
-
-func (s *Cases) view() *caseView {
-	v, _ := views.LoadOrStore(viewKey{s.db.Client(), s.db.Name()}, &caseView{byID: map[string]viewEntry{}})
-	return v.(*caseView)
-}
-
 // entryOf is what the view keeps of c.
 func entryOf(c domain.Case) viewEntry {
 	e := viewEntry{rank: [3]int{c.Version, len(c.History), len(c.Warnings)}}
@@ -76,18 +64,33 @@ func entryOf(c domain.Case) viewEntry {
 	return e
 }
 
-// put records c unless the view already holds a later write of it.
-func (v *caseView) put(c domain.Case) {
+// replace records c unless the view already holds it or a later write of
+// it, and returns what it held before (nil if nothing) and whether it
+// changed. Not loaded yet, it records nothing: the scan that loads it
+// will see c.
+func (v *caseView) replace(c domain.Case) (prev *domain.Case, changed bool) {
 	e := entryOf(c)
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	if !v.loaded {
-		return
+		return nil, false
 	}
-	if old, ok := v.byID[c.ID]; ok && !ranksBefore(old.rank, e.rank) {
-		return
+	old, ok := v.byID[c.ID]
+	if ok && !ranksBefore(old.rank, e.rank) {
+		return nil, false
 	}
 	v.byID[c.ID] = e
+	if ok {
+		return &old.c, true
+	}
+	return nil, true
+}
+
+// isLoaded reports whether the view has been built.
+func (v *caseView) isLoaded() bool {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return v.loaded
 }
 
 func ranksBefore(a, b [3]int) bool {
@@ -112,7 +115,7 @@ func (v *caseView) fill(entries []viewEntry) {
 
 // ensureView builds the view from the database if it is not built yet.
 func (s *Cases) ensureView(ctx context.Context) (*caseView, error) {
-	v := s.view()
+	v := s.view
 	v.mu.RLock()
 	ok := v.loaded
 	v.mu.RUnlock()

@@ -79,14 +79,33 @@ func lastPassed(c domain.Case) *domain.Acceptance {
 	return nil
 }
 
-// count follows every successful case write: it puts next in the list
-// view (FerretDB) and moves the counters from old's contribution to
-// next's (either may be nil). A failure is not returned: the case write
-// has happened, and Reconcile at the next start puts the counters right.
-func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
-	if next != nil && isFerret(ctx, s.db) {
-		s.view().put(*next)
+// settle follows every case write, and every retry that finds its write
+// already done, under the case's lock: stored is what the database holds
+// after it. On FerretDB it puts stored in the list view and moves the
+// counters from what the view held to stored, so settling a write twice
+// counts it once. On MongoDB (or before the view is loaded) it moves the
+// counters from old's contribution to next's, the change this writer
+// made (old nil: a new case; next nil: a retry, which changes nothing).
+// A failure is not returned: the case write has happened, and Reconcile
+// at the next start puts the counters right.
+func (s *Cases) settle(ctx context.Context, old, next *domain.Case, stored domain.Case) {
+	if s.view != nil {
+		if prev, changed := s.view.replace(stored); changed {
+			s.count(ctx, prev, &stored)
+			return
+		}
+		if s.view.isLoaded() {
+			return
+		}
 	}
+	if next != nil {
+		s.count(ctx, old, next)
+	}
+}
+
+// count moves the counters from old's contribution to next's (either may
+// be nil), in the database and, on FerretDB, in the in-memory mirror.
+func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
 	diffs := map[string]map[string]int64{}
 	add := func(c *domain.Case, sign int64) {
 		if c == nil {
@@ -102,8 +121,8 @@ func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
 	}
 	add(old, -1)
 	add(next, +1)
-	if isFerret(ctx, s.db) {
-		s.view().addCounts(diffs, old, next)
+	if s.view != nil {
+		s.view.addCounts(diffs, old, next)
 	}
 	for id, d := range diffs {
 		inc := bson.M{}
@@ -133,7 +152,7 @@ func (s *Cases) count(ctx context.Context, old, next *domain.Case) {
 // upserting $inc raced by another would fail on FerretDB with a duplicate
 // key; inserting an empty document and ignoring the duplicate does not.)
 func (s *Cases) inc(ctx context.Context, id string, year int, village string, inc bson.M) error {
-	defer locks.lock("counts/" + id)()
+	defer s.countLocks.lock("counts/" + id)()
 	for attempt := 0; attempt < 2; attempt++ {
 		res, err := s.counts.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$inc": inc})
 		if err != nil {
@@ -160,8 +179,8 @@ func emptyCounts(id string, year int, village string) VillageCounts {
 // Counts returns the counters of every village in area (a county,
 // township or village code) for a program year.
 func (s *Cases) Counts(ctx context.Context, year int, area string) ([]VillageCounts, error) {
-	if isFerret(ctx, s.db) {
-		if out, ok := s.view().countsOf(year, area); ok {
+	if s.view != nil {
+		if out, ok := s.view.countsOf(year, area); ok {
 			return out, nil
 		}
 	}
@@ -190,7 +209,7 @@ func (s *Cases) Counts(ctx context.Context, year int, area string) ([]VillageCou
 // a crash between a case write and its counter update heals).
 func (s *Cases) Reconcile(ctx context.Context) error {
 	want := map[string]*VillageCounts{}
-	ferret := isFerret(ctx, s.db)
+	ferret := s.view != nil
 	var all []viewEntry
 	err := s.All(ctx, 0, func(c domain.Case) error {
 		if ferret {
@@ -210,8 +229,8 @@ func (s *Cases) Reconcile(ctx context.Context) error {
 		return fmt.Errorf("reconcile dashboard counters: %w", err)
 	}
 	if ferret {
-		s.view().fill(all) // the same scan builds the list view
-		defer s.view().setCounts(want)
+		s.view.fill(all) // the same scan builds the list view
+		defer s.view.setCounts(want)
 	}
 	for id, v := range want {
 		_, err := s.counts.ReplaceOne(ctx, bson.M{"_id": id}, v, options.Replace().SetUpsert(true))

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -21,51 +22,45 @@ func sameWarning(a, b domain.Warning) bool {
 // same photo filed in another household's case), not a decision: the
 // case gets no new version and no history entry. The write is a
 // compare-and-swap on version, history length and warning count under the
-// case's write lock (see cas), read again and retried when the case moved.
+// case's write lock (see swap), read again and retried when the case moved.
 func (s *Cases) AddWarnings(ctx context.Context, id string, ws []domain.Warning) (int, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	for attempt := 0; attempt < 8; attempt++ {
-		old, next, retry, err := s.addWarnings(ctx, id, ws)
-		if err != nil {
-			return 0, err
+		added, err := s.addWarnings(ctx, id, ws)
+		var de *domain.Error
+		if errors.Is(err, ErrChanged) || (errors.As(err, &de) && de.Code == "stale_version") {
+			continue // another process wrote in between (MongoDB): read again
 		}
-		if !retry {
-			added := len(next.Warnings) - len(old.Warnings)
-			if added > 0 {
-				// After the case lock is released: counters take their own
-				// stripe, which may be the case's.
-				s.count(ctx, &old, &next)
-			}
-			return added, nil
-		}
+		return added, err
 	}
 	return 0, fmt.Errorf("add warnings to case %s: %w", id, ErrChanged)
 }
 
 // addWarnings reads and writes under the case's lock, so concurrent
-// uploads in this process never race; retry is true when another process
-// wrote in between (MongoDB).
-func (s *Cases) addWarnings(ctx context.Context, id string, ws []domain.Warning) (old, next domain.Case, retry bool, err error) {
-	defer locks.lock("case/" + id)()
-	old, err = s.Get(ctx, id)
+// uploads in this process never race.
+func (s *Cases) addWarnings(ctx context.Context, id string, ws []domain.Warning) (int, error) {
+	defer s.caseLocks.lock("case/" + id)()
+	old, err := s.Get(ctx, id)
 	if err != nil {
-		return old, old, false, err
+		return 0, err
 	}
-	next = old
+	next := old
 	next.Warnings = slices.Clone(old.Warnings)
 	for _, w := range ws {
 		if !slices.ContainsFunc(next.Warnings, func(x domain.Warning) bool { return sameWarning(x, w) }) {
 			next.Warnings = append(next.Warnings, w)
 		}
 	}
-	if len(next.Warnings) == len(old.Warnings) {
-		return old, next, false, nil
+	added := len(next.Warnings) - len(old.Warnings)
+	if added == 0 {
+		return 0, nil
 	}
 	d := toDoc(next, "")
-	expect := bson.M{"version": old.Version, "history_len": len(old.History), "warnings_count": len(old.Warnings)}
-	res, err := s.cases.UpdateOne(ctx, cas(ctx, s.db, id, expect),
-		bson.M{"$set": bson.M{"warnings": d.Warnings, "has_warnings": d.HasWarnings, "warnings_count": d.WarningsCount}})
+	err = s.swapLocked(ctx, old, next, bson.M{"$set": bson.M{
+		"warnings": d.Warnings, "has_warnings": d.HasWarnings, "warnings_count": d.WarningsCount}})
 	if err != nil {
-		return old, next, false, fmt.Errorf("add warnings to case %s: %w", id, err)
+		return 0, err
 	}
-	return old, next, res.MatchedCount == 0, nil
+	return added, nil
 }
