@@ -96,15 +96,13 @@ func (r *dashRow) add(v mongodb.VillageCounts, s *standing) {
 			continue
 		}
 		r.ByStage[st] += n
-		switch st {
-		case domain.StageApproved, domain.StageConstruction, domain.StageAcceptance:
+		if st.ReachedApproval() {
 			r.Approved += n
-		case domain.StageAccepted:
-			r.Approved += n
+		}
+		if st.ReachedAcceptance() {
 			r.Accepted += n
-		case domain.StagePaid, domain.StageArchived:
-			r.Approved += n
-			r.Accepted += n
+		}
+		if st.ReachedPayment() {
 			r.Paid += n
 		}
 		d := s.byStage[st]

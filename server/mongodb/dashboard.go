@@ -38,22 +38,11 @@ type VillageCounts struct {
 // counterID names the counter document of a case.
 func counterID(year int, village string) string { return strconv.Itoa(year) + "/" + village }
 
-// approvedOrLater reports whether a case at stage s has been approved and
-// is still in the program.
-func approvedOrLater(s domain.Stage) bool {
-	switch s {
-	case domain.StageApproved, domain.StageConstruction, domain.StageAcceptance,
-		domain.StageAccepted, domain.StagePaid, domain.StageArchived:
-		return true
-	}
-	return false
-}
-
 // contribution is what one case adds to its village's counters, as
 // dotted field paths of the counter document.
 func contribution(c domain.Case) map[string]int64 {
 	m := map[string]int64{"total": 1, "stage." + string(c.Stage): 1}
-	if approvedOrLater(c.Stage) && c.Approval != nil {
+	if c.Stage.ReachedApproval() && c.Approval != nil {
 		m["planned_yuan"] = c.Approval.PlannedSubsidy
 	}
 	if c.Payment != nil {
