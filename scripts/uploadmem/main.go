@@ -6,8 +6,9 @@
 //	go run ./scripts/uploadmem         # the photo pipeline in this process
 //	go run ./scripts/uploadmem -http   # a real server built from ./server, over HTTP
 //
-// The pipeline mode runs exactly what POST /api/cases/{id}/photos runs per
-// upload (spool to a temp file while hashing, inspect, store photo and
+// The pipeline mode runs the product's own code of what POST
+// /api/cases/{id}/photos runs per upload (uploads.Spool to a temp file
+// while hashing, then uploads.StorePhoto: inspect, store photo and
 // thumbnail) against a folder, or against S3 when ANJU_TEST_S3_ENDPOINT is
 // set, and reads its own /proc/self/status.
 package main
@@ -128,15 +129,8 @@ func uploadOne(ctx context.Context, store uploads.Store, photo []byte, i int) er
 		return err
 	}
 	defer sp.Close()
-	info, err := uploads.InspectImage(ctx, sp.Reader(), "image/jpeg")
-	if err != nil {
-		return err
-	}
-	id := "p" + strconv.Itoa(i)
-	if err := store.Put(ctx, uploads.PhotoKey("uploadmem", id, sp.SHA256, info.Format), sp.Reader(), sp.Size, uploads.ContentType(info.Format)); err != nil {
-		return err
-	}
-	return store.Put(ctx, uploads.ThumbKey("uploadmem", id, sp.SHA256), bytes.NewReader(info.Thumb), int64(len(info.Thumb)), "image/jpeg")
+	_, err = uploads.StorePhoto(ctx, store, "uploadmem", "p"+strconv.Itoa(i), sp, "image/jpeg")
+	return err
 }
 
 // withComment streams the photo with a JPEG comment naming copy i, so

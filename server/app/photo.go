@@ -1,7 +1,6 @@
 package app
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -150,23 +149,13 @@ func (a *App) filePhoto(ctx context.Context, act domain.Actor, caseID string, ph
 		e.add(cs.ProgramYear, ref, old.SHA256, old.PHash) // a retry whose first answer was lost
 		return filedPhoto{c: cs, photo: old}, nil
 	}
-	info, err := uploads.InspectImage(ctx, sp.Reader(), declared)
+	obj, err := uploads.StorePhoto(ctx, a.Store, caseID, ph.ID, sp, declared)
 	if err != nil {
 		return filedPhoto{}, err
 	}
-	ph.SHA256, ph.PHash, ph.Size = sp.SHA256, info.PHash, sp.Size
-	ph.Width, ph.Height, ph.Format = info.Width, info.Height, info.Format
-	ph.ObjectKey = uploads.PhotoKey(caseID, ph.ID, sp.SHA256, info.Format)
-	ph.ThumbKey = uploads.ThumbKey(caseID, ph.ID, sp.SHA256)
-
-	if err := a.Store.Put(ctx, ph.ObjectKey, sp.Reader(), sp.Size, uploads.ContentType(info.Format)); err != nil {
-		return filedPhoto{}, fmt.Errorf("store photo: %w", err)
-	}
-	if err := a.Store.Put(ctx, ph.ThumbKey, bytes.NewReader(info.Thumb), int64(len(info.Thumb)), "image/jpeg"); err != nil {
-		// The photo object stays for the sweep: a concurrent retry of this
-		// very upload may have filed it under the same key.
-		return filedPhoto{}, fmt.Errorf("store thumbnail: %w", err)
-	}
+	ph.SHA256, ph.PHash, ph.Size = sp.SHA256, obj.Info.PHash, sp.Size
+	ph.Width, ph.Height, ph.Format = obj.Info.Width, obj.Info.Height, obj.Info.Format
+	ph.ObjectKey, ph.ThumbKey = obj.ObjectKey, obj.ThumbKey
 	if a.afterPhotoStored != nil {
 		if err := a.afterPhotoStored(caseID, ph.ID); err != nil {
 			return filedPhoto{}, err // the objects stay, as after a crash: the sweep's to find
