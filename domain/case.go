@@ -118,6 +118,18 @@ const (
 	SignerTownshipOfficer SignerRole = "township_officer"
 )
 
+// Flag is the wire name of one of Flags' facts.
+type Flag string
+
+// Flags on a case (wire names), in the order of the Flags struct.
+const (
+	FlagRelocationPlanned      Flag = "relocation_planned"
+	FlagVillageMergerPlanned   Flag = "village_merger_planned"
+	FlagDisasterRebuildSubsidy Flag = "disaster_rebuild_subsidy"
+	FlagPreviouslyRenovated    Flag = "previously_renovated"
+	FlagSmallDisasterDamage    Flag = "small_disaster_damage"
+)
+
 // Flags are the facts about a case that exclude it or need a reason.
 type Flags struct {
 	RelocationPlanned      bool
@@ -292,6 +304,9 @@ const (
 	WarnFarFromHouse   = "far_from_house"
 	WarnOutOfOrder     = "out_of_order"
 )
+
+// WarningCodes lists every warning code.
+var WarningCodes = []string{WarnDuplicatePhoto, WarnFarFromHouse, WarnOutOfOrder}
 
 // Warning is something a reviewer must see; never silently dropped.
 type Warning struct {

@@ -123,6 +123,25 @@ func (s Structure) Valid() bool {
 	return false
 }
 
+// Label is the Chinese name of the structure type.
+func (s Structure) Label() string {
+	switch s {
+	case StructureEarth:
+		return "生土承重"
+	case StructureBrickEarth:
+		return "砖土混杂"
+	case StructureBrickWood:
+		return "砖木"
+	case StructureBrickConcrete:
+		return "砖混"
+	case StructureFrame:
+		return "框架"
+	case StructureOther:
+		return "其他"
+	}
+	return string(s)
+}
+
 // Grades lists the appraisal grades.
 var Grades = []Grade{GradeA, GradeB, GradeC, GradeD}
 
@@ -133,6 +152,24 @@ func (g Grade) Valid() bool {
 
 // Dangerous reports whether g makes the house a 危房 (C 局部危房, D 整幢危房).
 func (g Grade) Dangerous() bool { return g == GradeC || g == GradeD }
+
+// Label is the Chinese name of the grade with its meaning under JGJ/T 363-2014.
+func (g Grade) Label() string {
+	switch g {
+	case GradeA:
+		return "A级(安全)"
+	case GradeB:
+		return "B级(基本安全)"
+	case GradeC:
+		return "C级(局部危房)"
+	case GradeD:
+		return "D级(整幢危房)"
+	}
+	return string(g)
+}
+
+// Methods lists the renovation methods.
+var Methods = []Method{MethodRebuild, MethodReinforce}
 
 // Valid reports whether m is rebuild or reinforce.
 func (m Method) Valid() bool { return m == MethodRebuild || m == MethodReinforce }
@@ -221,6 +258,46 @@ func (r SignerRole) Label() string {
 	return string(r)
 }
 
+// FlagList lists every flag in the order of the Flags struct.
+var FlagList = []Flag{
+	FlagRelocationPlanned, FlagVillageMergerPlanned, FlagDisasterRebuildSubsidy,
+	FlagPreviouslyRenovated, FlagSmallDisasterDamage,
+}
+
+// Label is the Chinese name of the flag, as the filing form asks it.
+func (f Flag) Label() string {
+	switch f {
+	case FlagRelocationPlanned:
+		return "已列入避险搬迁或享受其他搬迁补助"
+	case FlagVillageMergerPlanned:
+		return "位于村庄拆迁撤并规划区"
+	case FlagDisasterRebuildSubsidy:
+		return "已享受因灾倒损农房恢复重建补助"
+	case FlagPreviouslyRenovated:
+		return "曾享受过危房改造"
+	case FlagSmallDisasterDamage:
+		return "因小型自然灾害再次成为危房"
+	}
+	return string(f)
+}
+
+// Label is the Chinese name of the warning's code, the heading a reviewer
+// reads above its message.
+func (w Warning) Label() string {
+	switch w.Code {
+	case WarnDuplicatePhoto:
+		return "照片与其他案件重复"
+	case WarnFarFromHouse:
+		return "拍摄位置远离房屋"
+	case WarnOutOfOrder:
+		return "照片时间顺序异常"
+	}
+	return w.Code
+}
+
+// Bases lists the deemed bases in the order of 四(四).
+var Bases = []Basis{BasisAppraisedDangerous, BasisEarth, BasisBrickEarth, BasisOverAge}
+
 // Label is the Chinese name of the deemed basis.
 func (b Basis) Label() string {
 	switch b {
@@ -242,6 +319,9 @@ const (
 	CheckFail = "fail"
 	CheckNA   = "na"
 )
+
+// checkResultLabels are the Chinese names of the checklist item results.
+var checkResultLabels = map[string]string{CheckPass: "合格", CheckFail: "不合格", CheckNA: "不适用"}
 
 // Action results and objection outcomes (wire values).
 const (

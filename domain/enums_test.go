@@ -36,11 +36,9 @@ func TestLabels(t *testing.T) {
 		func(i int) string { return PhotoKinds[i].Label() }, func(i int) bool { return PhotoKinds[i].Valid() })
 	check("signer", str(len(SignerRoles), func(i int) string { return string(SignerRoles[i]) }),
 		func(i int) string { return SignerRoles[i].Label() }, func(i int) bool { return SignerRoles[i].Valid() })
-	methods := []Method{MethodRebuild, MethodReinforce}
-	check("method", str(2, func(i int) string { return string(methods[i]) }),
-		func(i int) string { return methods[i].Label() }, func(i int) bool { return methods[i].Valid() })
-	bases := []Basis{BasisAppraisedDangerous, BasisEarth, BasisBrickEarth, BasisOverAge}
-	check("basis", str(4, func(i int) string { return string(bases[i]) }), func(i int) string { return bases[i].Label() }, nil)
+	check("method", str(len(Methods), func(i int) string { return string(Methods[i]) }),
+		func(i int) string { return Methods[i].Label() }, func(i int) bool { return Methods[i].Valid() })
+	check("basis", str(len(Bases), func(i int) string { return string(Bases[i]) }), func(i int) string { return Bases[i].Label() }, nil)
 	all := append([]Action{ActionCreate, ActionEdit, ActionAddPhoto, ActionReveal}, Actions...)
 	check("action", str(len(all), func(i int) string { return string(all[i]) }), func(i int) string { return all[i].Label() }, nil)
 	for _, s := range Structures {

@@ -112,19 +112,8 @@ type CaseUpdate struct {
 // must be certified again. Version+1 and an "edit" history
 // entry with the changed sections (identifiers masked).
 func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.Time) (Case, error) {
-	if !RoleHas(actor.Role, PermEditCase) {
-		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以修改申请")
-	}
-	if !actorCovers(actor, c.VillageCode) {
-		return Case{}, Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
-	}
-	if version != c.Version {
-		e := Errorf(KindConflict, "stale_version", "该档案已被他人更新，请刷新后重试")
-		e.Details = map[string]string{"current_version": strconv.Itoa(c.Version)}
-		return Case{}, e
-	}
-	if c.Stage != StageApplied {
-		return Case{}, Errorf(KindConflict, "wrong_stage", "当前阶段为“%s”，只有待村委评议的申请可以修改", c.Stage.Label())
+	if err := mayEdit(c, actor, version); err != nil {
+		return Case{}, err
 	}
 	n := clone(c)
 	if upd.Household != nil {
@@ -155,6 +144,26 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 		filingRecord(n, upd.Household != nil, upd.House != nil, upd.Method != nil,
 			upd.Flags != nil || upd.Reapplication != nil), now)
 	return n, nil
+}
+
+// mayEdit runs Edit's checks before the update itself: permission, area,
+// version, stage.
+func mayEdit(c Case, actor Actor, version int) *Error {
+	if !RoleHas(actor.Role, PermEditCase) {
+		return Errorf(KindForbidden, "forbidden", "只有村干部可以修改申请")
+	}
+	if !actorCovers(actor, c.VillageCode) {
+		return Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
+	}
+	if version != c.Version {
+		e := Errorf(KindConflict, "stale_version", "该档案已被他人更新，请刷新后重试")
+		e.Details = map[string]string{"current_version": strconv.Itoa(c.Version)}
+		return e
+	}
+	if c.Stage != StageApplied {
+		return Errorf(KindConflict, "wrong_stage", "当前阶段为“%s”，只有待村委评议的申请可以修改", c.Stage.Label())
+	}
+	return nil
 }
 
 // PhotoRoles lists who may add photos to c at its stage: among the roles
@@ -192,14 +201,8 @@ func PhotoRoles(c Case) []Role {
 // exactly one history entry, so stores can compare-and-swap on the last
 // history Seq.
 func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
-	if c.Stage.Closed() {
-		return Case{}, Errorf(KindConflict, "wrong_stage", "档案已%s，不能再上传照片", c.Stage.Label())
-	}
-	if !slices.Contains(PhotoRoles(c), actor.Role) {
-		return Case{}, Errorf(KindForbidden, "forbidden", "当前阶段%s不能为该户上传照片", actor.Role.Label())
-	}
-	if !actorCovers(actor, c.VillageCode) {
-		return Case{}, Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
+	if err := mayAddPhoto(c, actor); err != nil {
+		return Case{}, err
 	}
 	f := fieldErrors{}
 	f.text("id", ph.ID, true, 64, "照片编号")
@@ -233,6 +236,22 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 		"taken_at": ph.TakenAt.UTC().Format(time.RFC3339Nano), "lat": ph.Lat, "lng": ph.Lng,
 	}, now)
 	return n, nil
+}
+
+// mayAddPhoto runs AddPhoto's checks before the photo itself: the case is
+// open, the role may add photos at its stage (PhotoRoles), the case is in
+// the actor's area.
+func mayAddPhoto(c Case, actor Actor) *Error {
+	if c.Stage.Closed() {
+		return Errorf(KindConflict, "wrong_stage", "档案已%s，不能再上传照片", c.Stage.Label())
+	}
+	if !slices.Contains(PhotoRoles(c), actor.Role) {
+		return Errorf(KindForbidden, "forbidden", "当前阶段%s不能为该户上传照片", actor.Role.Label())
+	}
+	if !actorCovers(actor, c.VillageCode) {
+		return Errorf(KindForbidden, "forbidden", "该农户不在您的管辖范围内")
+	}
+	return nil
 }
 
 // Reveal fields.

@@ -364,28 +364,43 @@ func (c Case) OpenObjections(level Stage) int {
 	return k
 }
 
-func closePublicity(n *Case, x ctx) (map[string]any, error) {
-	pub, days, kind, name, next := n.VillagePublicity, x.p.VillagePublicityDays, PhotoNoticeVillage, "村级", StageTownshipReview
-	if n.Stage == StageTownshipPublicity {
-		pub, days, kind, name, next = n.TownshipPublicity, x.p.TownshipPublicityDays, PhotoNoticeTownship, "乡镇", StageCountyReview
+// publicityBlock says why the publicity running at c's stage cannot be
+// closed on today: not started or not over (publicity_not_over), or an
+// objection still open (open_objection); nil when only the evidence is
+// left to check.
+func publicityBlock(c *Case, p Program, today Date) *Error {
+	pub, days, name := c.VillagePublicity, p.VillagePublicityDays, "村级"
+	if c.Stage == StageTownshipPublicity {
+		pub, days, name = c.TownshipPublicity, p.TownshipPublicityDays, "乡镇"
 	}
 	if pub == nil {
-		return nil, unprocessable("publicity_not_over", "%s公示尚未开始", name)
+		return unprocessable("publicity_not_over", "%s公示尚未开始", name)
 	}
 	ends := pub.EndsOn
 	if ends.IsZero() {
 		ends = pub.Start.AddDays(days)
 	}
-	if x.today < ends {
-		return nil, unprocessable("publicity_not_over", "%s公示中，%s 可结束", name, ends)
+	if today < ends {
+		return unprocessable("publicity_not_over", "%s公示中，%s 可结束", name, ends)
 	}
-	if k := n.OpenObjections(n.Stage); k > 0 {
-		return nil, unprocessable("open_objection", "%s公示尚有%d条异议未处理", name, k)
+	if k := c.OpenObjections(c.Stage); k > 0 {
+		return unprocessable("open_objection", "%s公示尚有%d条异议未处理", name, k)
+	}
+	return nil
+}
+
+func closePublicity(n *Case, x ctx) (map[string]any, error) {
+	if err := publicityBlock(n, x.p, x.today); err != nil {
+		return nil, err
+	}
+	kind, next := PhotoNoticeVillage, StageTownshipReview
+	if n.Stage == StageTownshipPublicity {
+		kind, next = PhotoNoticeTownship, StageCountyReview
 	}
 	if err := requirePhotos(n, kind); err != nil {
 		return nil, err
 	}
-	p := *pub
+	p := *publicityOf(n)
 	p.ClosedOn = x.today
 	if n.Stage == StageTownshipPublicity {
 		n.TownshipPublicity = &p
@@ -773,12 +788,8 @@ func disburse(n *Case, x ctx) (map[string]any, error) {
 	if n.Payment != nil {
 		return nil, unprocessable("already_paid", "补助已于%s拨付，不能重复拨付", n.Payment.PaidOn)
 	}
-	if last == nil || last.SubsidyYuan <= 0 {
-		why := "无验收合格记录"
-		if last != nil && last.BlockReason != "" {
-			why = last.BlockReason
-		}
-		return nil, unprocessable("subsidy_blocked", "补助暂停拨付：%s", why)
+	if err := n.paymentBlock(); err != nil {
+		return nil, err
 	}
 	payee := strings.TrimSpace(in.PayeeName)
 	if payee != strings.TrimSpace(n.Household.HeadName) {
@@ -789,6 +800,21 @@ func disburse(n *Case, x ctx) (map[string]any, error) {
 	n.Stage = StagePaid
 	return map[string]any{"amount_yuan": last.SubsidyYuan, "bank": n.Payment.Bank, "account_no": MaskAccount(acct),
 		"payee_name": payee, "voucher_no": n.Payment.VoucherNo, "paid_on": string(in.PaidOn)}, nil
+}
+
+// paymentBlock says why the subsidy cannot be paid (subsidy_blocked): no
+// passed acceptance, or a subsidy of 0 decided at the last passed one, with
+// its block reason (重建面积不足45平方米); nil when it can be paid.
+func (c Case) paymentBlock() *Error {
+	last := c.lastPassedAcceptance()
+	if last != nil && last.SubsidyYuan > 0 {
+		return nil
+	}
+	why := "无验收合格记录"
+	if last != nil && last.BlockReason != "" {
+		why = last.BlockReason
+	}
+	return unprocessable("subsidy_blocked", "补助暂停拨付：%s", why)
 }
 
 func archive(n *Case, x ctx) (map[string]any, error) {

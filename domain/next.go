@@ -8,28 +8,17 @@ import (
 )
 
 // AllowedActions lists the actions actor could attempt on c now: the role,
-// the area and the stage allow them (guards such as evidence are not
-// checked). It feeds the case's next.actions.
+// the area and the stage allow them (Apply's first checks; guards such as
+// evidence are not checked). It feeds the case's next.actions; Offers says
+// how a screen offers each.
 func AllowedActions(c Case, actor Actor, now time.Time, p Program) []Action {
 	out := []Action{}
-	if !actorCovers(actor, c.VillageCode) {
-		return out
-	}
 	for _, a := range Actions {
-		if StageAllows(c.Stage, a) && roleMay(c, a, actor.Role) {
+		if may(c, actor, a, c.Version) == nil {
 			out = append(out, a)
 		}
 	}
 	return out
-}
-
-func roleMay(c Case, a Action, r Role) bool {
-	for _, x := range RolesFor(c, a) {
-		if x == r {
-			return true
-		}
-	}
-	return false
 }
 
 // AwaitingActions is the part of AllowedActions that the case is waiting
@@ -37,32 +26,21 @@ func roleMay(c Case, a Action, r Role) bool {
 // moves it forward, leaving out what is always possible but optional
 // (withdraw, record_objection, county_return). resolve_objection counts
 // only with an open objection; verify_household until certified; appraise
-// until appraised; approve once certified and appraised; disburse unless
-// the subsidy is blocked.
+// until appraised (afterwards they are redone, not awaited); approve once
+// certified and appraised; disburse unless the subsidy is blocked.
 func AwaitingActions(c Case, actor Actor, now time.Time, p Program) []Action {
 	var out []Action
 	for _, a := range AllowedActions(c, actor, now, p) {
-		switch a {
-		case ActionWithdraw, ActionRecordObjection, ActionCountyReturn:
+		if a.dangerous() || a == ActionRecordObjection || idle(c, a) || redo(c, a) != "" {
 			continue
-		case ActionResolveObjection:
-			if c.OpenObjections(c.Stage) == 0 {
-				continue
-			}
-		case ActionVerifyHousehold:
-			if c.Verified() {
-				continue
-			}
-		case ActionAppraise:
-			if c.Appraisal != nil {
-				continue
-			}
+		}
+		switch a {
 		case ActionApprove:
 			if !c.Verified() || c.Appraisal == nil {
 				continue
 			}
 		case ActionDisburse:
-			if a := c.lastPassedAcceptance(); a == nil || a.SubsidyYuan <= 0 {
+			if c.paymentBlock() != nil {
 				continue
 			}
 		}
@@ -144,15 +122,10 @@ func NextHint(c Case) string {
 		}
 		return join(missing(kinds...), "待住建局竣工验收")
 	case StageAccepted:
-		a := c.lastPassedAcceptance()
-		if a == nil || a.SubsidyYuan <= 0 {
-			why := ""
-			if a != nil {
-				why = a.BlockReason
-			}
-			return "补助暂停拨付：" + why
+		if err := c.paymentBlock(); err != nil {
+			return err.Message
 		}
-		return "待拨付补助" + YuanText(a.SubsidyYuan)
+		return "待拨付补助" + YuanText(c.lastPassedAcceptance().SubsidyYuan)
 	case StagePaid:
 		if m := c.FileMissing(); len(m) > 0 {
 			labels := make([]string, len(m))

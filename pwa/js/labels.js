@@ -1,5 +1,7 @@
 // Chinese labels for the wire names of DOMAIN.md. Everything a person reads
 // comes from here, so the wire names stay English and the screens Chinese.
+// Every table is the domain's (domain/enums.go …): pwa/test/labels.test.js
+// holds it to domain/testdata/labels.json, written by the Go domain tests.
 
 export const STAGES = {
   applied: '已申请(待村委评议)',
@@ -56,10 +58,10 @@ export const GRADES = { A: 'A级(安全)', B: 'B级(基本安全)', C: 'C级(局
 export const METHODS = { rebuild: '拆除重建', reinforce: '维修加固' };
 
 export const BASES = {
-  appraised_dangerous: '鉴定为C/D级危房',
+  appraised_dangerous: '经鉴定为危房(C级或D级)',
   earth: '生土承重结构',
   brick_earth: '砖土混杂结构',
-  over_age: '建成超过规定年限',
+  over_age: '建成年代久远',
 };
 
 export const FLAGS = {
@@ -71,41 +73,41 @@ export const FLAGS = {
 };
 
 export const PHOTO_KINDS = {
-  hukou: '户口簿',
-  application: '书面申请',
-  house_before: '改造前房屋',
-  meeting: '村委评议会议',
+  hukou: '户口簿照片',
+  application: '书面申请照片',
+  house_before: '改造前房屋照片',
+  meeting: '村委评议会议照片',
   notice_village: '村级公示照片',
   notice_township: '乡镇公示照片',
-  appraisal: '鉴定现场',
-  agreement: '施工协议',
-  progress: '施工过程',
+  appraisal: '鉴定照片',
+  agreement: '施工协议照片',
+  progress: '施工过程照片',
   completion: '竣工照片',
-  acceptance: '验收现场',
-  demolition: '旧房拆除(建新拆旧)',
-  voucher: '拨付凭证',
-  other: '其他',
+  acceptance: '验收照片',
+  demolition: '旧房拆除照片',
+  voucher: '拨付凭证照片',
+  other: '其他照片',
 };
 
 export const ACTIONS = {
   create: '提交申请',
   edit: '修改申请',
   add_photo: '上传照片',
-  reveal: '查看完整号码',
+  reveal: '查看完整信息',
   village_review: '村委评议',
-  record_objection: '登记异议',
-  resolve_objection: '处理异议',
+  record_objection: '登记公示异议',
+  resolve_objection: '处理公示异议',
   close_village_publicity: '结束村级公示',
   township_review: '乡镇初审',
   close_township_publicity: '结束乡镇公示',
-  verify_household: '农户身份核实',
+  verify_household: '农户类型认定',
   appraise: '房屋鉴定',
-  approve: '审批通过',
-  county_return: '退回重报',
-  start_construction: '开工(施工协议)',
-  request_acceptance: '申请验收',
+  approve: '审批',
+  county_return: '县级退回',
+  start_construction: '签订施工协议并开工',
+  request_acceptance: '自验并申请验收',
   accept: '竣工验收',
-  disburse: '补助拨付',
+  disburse: '拨付补助',
   archive: '归档',
   withdraw: '撤回申请',
 };
@@ -123,7 +125,7 @@ export const CHECK_RESULTS = { pass: '合格', fail: '不合格', na: '不适用
 
 export const SIGNERS = {
   household_head: '户主',
-  inspector: '验收人员(住建局)',
+  inspector: '住建局技术人员',
   township_officer: '乡镇干部',
 };
 

@@ -96,9 +96,24 @@ type deadlineJSON struct {
 	PaymentOverdue bool        `json:"payment_overdue"`
 }
 
+// nextJSON is what the caller can do next. Actions is every action the
+// role, area and stage allow; Offers says how a screen offers each (mode
+// primary, redo, not_yet with the reason, danger), leaving out a
+// resolve_objection with no objection open.
 type nextJSON struct {
-	Actions []domain.Action `json:"actions"`
-	Hint    string          `json:"hint"`
+	Actions      []domain.Action `json:"actions"`
+	Hint         string          `json:"hint"`
+	Offers       []offerJSON     `json:"offers"`
+	CanAddPhotos bool            `json:"can_add_photos"`
+	CanEdit      bool            `json:"can_edit"`
+}
+
+// offerJSON is one domain.Offer.
+type offerJSON struct {
+	Action domain.Action    `json:"action"`
+	Mode   domain.OfferMode `json:"mode"`
+	Label  string           `json:"label"`
+	Reason string           `json:"reason"`
 }
 
 type historyJSON struct {
@@ -314,7 +329,12 @@ func nextOf(c domain.Case, act domain.Actor, now time.Time, p domain.Program) ne
 	if acts == nil {
 		acts = []domain.Action{}
 	}
-	return nextJSON{Actions: acts, Hint: domain.NextHint(c)}
+	offers := []offerJSON{}
+	for _, o := range domain.Offers(c, act, now, p) {
+		offers = append(offers, offerJSON(o))
+	}
+	return nextJSON{Actions: acts, Hint: domain.NextHint(c), Offers: offers,
+		CanAddPhotos: domain.CanAddPhotos(c, act), CanEdit: domain.CanEdit(c, act)}
 }
 
 func (a *App) toCaseItem(ctx context.Context, c domain.Case, act domain.Actor, now time.Time, p domain.Program) caseItem {

@@ -352,13 +352,29 @@ function listenSent(main, app, id) {
   window.addEventListener('anju:sent', on);
 }
 
+// MODE_CLASS is the button style of each way the server offers an action
+// (next.offers[].mode, domain.Offers).
+const MODE_CLASS = { primary: 'primary', redo: 'ghost', not_yet: 'ghost', danger: 'danger' };
+
+// offersOf is what the server offers the signed-in person on c. A case
+// kept offline from before the server sent offers falls back to its
+// actions, offered plainly.
+function offersOf(c) {
+  const next = c.next || {};
+  if (Array.isArray(next.offers)) return next.offers;
+  return (next.actions || []).map((action) => ({ action, mode: 'primary', label: '', reason: '' }));
+}
+
 function render(main, app, c, stale, outboxItems) {
   const pending = outboxItems.filter((i) => i.case_id === c.id);
-  // 处理异议 is offered by stage; show it only when an objection is open.
-  const actions = ((c.next && c.next.actions) || []).filter((a) => a !== 'resolve_objection' || (c.objections || []).some((o) => !o.outcome));
+  const next = c.next || {};
+  const offers = offersOf(c);
+  // A copy kept from before can_add_photos offers photos with any action, as the server will check.
+  const canAddPhotos = 'can_add_photos' in next ? next.can_add_photos : offers.length > 0;
   const formBox = h('div', { id: 'actionform' });
-  const open = (action) => {
-    clear(formBox, section(label(ACTIONS, action), actionForm(action, c, app, async (r) => {
+  const open = (o) => {
+    const action = o.action;
+    clear(formBox, section(o.label || label(ACTIONS, action), o.reason ? h('div', { class: 'note', 'data-reason': '' }, o.reason) : null, actionForm(action, c, app, async (r) => {
       // The person sees the file's new stage and next step, not the spot where the form was.
       window.scrollTo(0, 0);
       if (r.sent) { toast('已提交：' + label(ACTIONS, action), 'ok'); if (r.case) render(main, app, r.case, false, await app.outbox.list()); else caseView(main, app, c.id); }
@@ -367,7 +383,6 @@ function render(main, app, c, stale, outboxItems) {
     })));
     formBox.scrollIntoView({ behavior: 'smooth' });
   };
-  const canPhoto = !['leader', 'admin'].includes(app.user.role) && !['archived', 'rejected', 'withdrawn'].includes(c.stage);
   const addPhotos = () => {
     const kinds = ['house_before', 'progress', 'completion', 'other'];
     const sel = h('select', { name: 'kind' }, options(PHOTO_KINDS, kinds[0]));
@@ -400,9 +415,9 @@ function render(main, app, c, stale, outboxItems) {
         c.deadline.overdue ? h('span', { class: 'tag bad' }, '超期') : null, c.deadline.at_risk ? h('span', { class: 'tag warn' }, '有延期风险') : null,
         c.deadline.payment_overdue ? h('span', { class: 'tag bad' }, '拨付超期') : null) : null,
       h('div', { class: 'row wrap actions' },
-        actions.map((x) => h('button', { class: 'btn ' + (['withdraw', 'county_return'].includes(x) ? 'danger' : redo(x, c) || notYet(x, c) ? 'ghost' : 'primary'), 'data-action': x, onclick: () => open(x) }, redo(x, c) || label(ACTIONS, x))),
-        canPhoto ? h('button', { class: 'btn ghost', onclick: addPhotos }, '补充照片') : null,
-        app.user.role === 'village_cadre' && c.stage === 'applied' && actions.length ? h('a', { class: 'btn ghost', href: '#/new?edit=' + encodeURIComponent(c.id), 'data-edit': '' }, '修改申请') : null)),
+        offers.map((o) => h('button', { class: 'btn ' + (MODE_CLASS[o.mode] || 'primary'), 'data-action': o.action, 'data-mode': o.mode, title: o.reason || null, onclick: () => open(o) }, o.label || label(ACTIONS, o.action))),
+        canAddPhotos ? h('button', { class: 'btn ghost', 'data-add-photos': '', onclick: addPhotos }, '补充照片') : null,
+        next.can_edit ? h('a', { class: 'btn ghost', href: '#/new?edit=' + encodeURIComponent(c.id), 'data-edit': '' }, label(ACTIONS, 'edit')) : null)),
     formBox,
     section('政策测算',
       h('div', { class: 'verdict ' + (a.eligible ? 'ok' : 'bad') }, a.eligible ? '✓ 符合纳入条件' : '✗ 不符合纳入条件'),
@@ -430,22 +445,3 @@ function path(c) { return '/api/cases/' + encodeURIComponent(c.id); }
 
 // FINISHED stages are past the works: the countdown to the deadline no longer applies.
 const FINISHED = ['accepted', 'paid', 'archived', 'rejected', 'withdrawn'];
-
-// notYet is a step that cannot be taken today — a publicity too early or
-// with an objection open, a payment blocked at acceptance: its button
-// stays, quietly, and the form says why.
-function notYet(action, c) {
-  // A subsidy blocked at acceptance (rebuilt below the minimum area) is not paid.
-  if (action === 'disburse') { const acc = lastAcceptance(c); return Boolean(acc && !(acc.subsidy_yuan > 0)); }
-  const p = action === 'close_village_publicity' ? c.village_publicity : action === 'close_township_publicity' ? c.township_publicity : null;
-  if (!p) return false;
-  return (p.ends_on && p.ends_on > today()) || openObjections(c).length > 0;
-}
-
-// redo names a step already done that the server still lets its department
-// correct (a second 核实 or 鉴定): offered quietly, not as the next step.
-function redo(action, c) {
-  if (action === 'verify_household' && c.verification && c.verification.passed) return '重新核实';
-  if (action === 'appraise' && c.appraisal) return '重新鉴定';
-  return '';
-}

@@ -10,7 +10,7 @@ import { CREATE, PHOTO, CONFLICT, FAILED } from '../outbox.js';
 function what(item) {
   const p = item.payload;
   if (item.kind === CREATE) return '新申请：' + p.body.household.head_name;
-  if (item.kind === PHOTO) return '照片：' + label(PHOTO_KINDS, p.kind) + ` (${Math.round((p.size || 0) / 1024)}KB)`;
+  if (item.kind === PHOTO) return label(PHOTO_KINDS, p.kind) + ` (${Math.round((p.size || 0) / 1024)}KB)`;
   return label(ACTIONS, p.action) + (p.head_name ? '：' + p.head_name : '');
 }
 
