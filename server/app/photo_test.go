@@ -98,6 +98,12 @@ func photoFields(ts *testServer, id string, kind domain.PhotoKind) map[string]st
 // to case caseID with the form fields.
 func postPhoto(t *testing.T, ts *testServer, token, caseID string, fields map[string]string, file []byte, ctype string) (*http.Response, []byte) {
 	t.Helper()
+	return ts.send(t, photoRequest(t, ts, token, caseID, fields, file, ctype))
+}
+
+// photoRequest is the request postPhoto sends.
+func photoRequest(t *testing.T, ts *testServer, token, caseID string, fields map[string]string, file []byte, ctype string) *http.Request {
+	t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {
@@ -122,7 +128,7 @@ func postPhoto(t *testing.T, ts *testServer, token, caseID string, fields map[st
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+token)
-	return ts.send(t, req)
+	return req
 }
 
 // photoReply is the part of an upload's answer the tests read.

@@ -18,6 +18,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"go.mongodb.org/mongo-driver/mongo"
+
 	"github.com/yongjing/anju/domain"
 	"github.com/yongjing/anju/server/mongodb/dbtest"
 	"github.com/yongjing/anju/uploads"
@@ -54,9 +56,15 @@ func newTestServer(t *testing.T) *testServer {
 // newTestServerOn is newTestServer with the photos in store.
 func newTestServerOn(t *testing.T, store uploads.Store) *testServer {
 	t.Helper()
+	return newTestServerOnDB(t, store, dbtest.New(t))
+}
+
+// newTestServerOnDB is newTestServerOn with the database db.
+func newTestServerOnDB(t *testing.T, store uploads.Store, db *mongo.Database) *testServer {
+	t.Helper()
 	ts := &testServer{}
 	app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{
-		DB: dbtest.New(t), Store: store, Log: testLogger(t), Out: io.Discard, Now: ts.now,
+		DB: db, Store: store, Log: testLogger(t), Out: io.Discard, Now: ts.now,
 	})
 	if err != nil {
 		t.Fatalf("new app: %v", err)
