@@ -238,7 +238,7 @@ func (a *App) importAreas(c echo.Context) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errTooLarge
+			return errTooLarge()
 		}
 		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv", Message: "文件读取失败"}
 	}

@@ -119,7 +119,7 @@ func TestComposeRunsTheWholeProduct(t *testing.T) {
 	}
 
 	app := c.Services["app"]
-	for _, name := range envNames {
+	for _, name := range envNames() {
 		if _, ok := app.Environment[name]; !ok {
 			t.Errorf("app does not set %s", name)
 		}

@@ -48,11 +48,13 @@ const (
 
 // envNames lists every variable LoadConfig reads (the compose test checks
 // that compose.yaml sets each of them).
-var envNames = []string{
-	"ANJU_ADDR", "ANJU_DATA_DIR", "ANJU_MONGO_URI", "ANJU_MONGO_DB",
-	"ANJU_S3_ENDPOINT", "ANJU_S3_ACCESS_KEY", "ANJU_S3_SECRET_KEY", "ANJU_S3_BUCKET", "ANJU_S3_USE_SSL",
-	"ANJU_JWT_SECRET", "ANJU_ADMIN_PASSWORD", "ANJU_TLS_CERT", "ANJU_TLS_KEY", "ANJU_DEMO",
-	"ANJU_PHOTO_MAX_DISTANCE_M",
+func envNames() []string {
+	return []string{
+		"ANJU_ADDR", "ANJU_DATA_DIR", "ANJU_MONGO_URI", "ANJU_MONGO_DB",
+		"ANJU_S3_ENDPOINT", "ANJU_S3_ACCESS_KEY", "ANJU_S3_SECRET_KEY", "ANJU_S3_BUCKET", "ANJU_S3_USE_SSL",
+		"ANJU_JWT_SECRET", "ANJU_ADMIN_PASSWORD", "ANJU_TLS_CERT", "ANJU_TLS_KEY", "ANJU_DEMO",
+		"ANJU_PHOTO_MAX_DISTANCE_M",
+	}
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main)

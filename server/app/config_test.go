@@ -37,8 +37,8 @@ func TestConfigReadsEveryVariable(t *testing.T) {
 		"ANJU_ADMIN_PASSWORD": "first-password", "ANJU_TLS_CERT": cert, "ANJU_TLS_KEY": key, "ANJU_DEMO": "1",
 		"ANJU_PHOTO_MAX_DISTANCE_M": "500",
 	}
-	if len(env) != len(envNames) {
-		t.Fatalf("test sets %d variables, the server reads %d", len(env), len(envNames))
+	if len(env) != len(envNames()) {
+		t.Fatalf("test sets %d variables, the server reads %d", len(env), len(envNames()))
 	}
 	c, err := LoadConfig(envOf(env))
 	if err != nil {

@@ -21,13 +21,15 @@ import (
 
 // demoVillages are sample villages in four townships, named as samples so
 // nobody takes them for the county's real village list.
-var demoVillages = []domain.Area{
-	{Code: "622923100201", Name: "示例村一（演示）", ParentCode: "622923100"},
-	{Code: "622923100202", Name: "示例村二（演示）", ParentCode: "622923100"},
-	{Code: "622923101201", Name: "示例村三（演示）", ParentCode: "622923101"},
-	{Code: "622923101202", Name: "示例村四（演示）", ParentCode: "622923101"},
-	{Code: "622923102201", Name: "示例村五（演示）", ParentCode: "622923102"},
-	{Code: "622923103201", Name: "示例村六（演示）", ParentCode: "622923103"},
+func demoVillages() []domain.Area {
+	return []domain.Area{
+		{Code: "622923100201", Name: "示例村一（演示）", ParentCode: "622923100"},
+		{Code: "622923100202", Name: "示例村二（演示）", ParentCode: "622923100"},
+		{Code: "622923101201", Name: "示例村三（演示）", ParentCode: "622923101"},
+		{Code: "622923101202", Name: "示例村四（演示）", ParentCode: "622923101"},
+		{Code: "622923102201", Name: "示例村五（演示）", ParentCode: "622923102"},
+		{Code: "622923103201", Name: "示例村六（演示）", ParentCode: "622923103"},
+	}
 }
 
 // demoCases is how many sample households are filed.
@@ -52,7 +54,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 		return nil
 	}
 	start := time.Now()
-	for _, v := range demoVillages {
+	for _, v := range demoVillages() {
 		if _, err := a.addVillage(ctx, v); err != nil {
 			return fmt.Errorf("demo village %s: %w", v.Code, err)
 		}
@@ -72,7 +74,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 		fmt.Fprintf(a.Out, "  %-22s %-18s %-14s %s\n", username, pw, role.Label(), a.areaName(ctx, area))
 		return nil
 	}
-	for i, v := range demoVillages {
+	for i, v := range demoVillages() {
 		if err := addUser(fmt.Sprintf("demo-cadre-%d", i+1), "示例村干部"+fmt.Sprint(i+1), domain.RoleVillageCadre, v.Code); err != nil {
 			return err
 		}
@@ -113,7 +115,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 			defer wg.Done()
 			for i := range next {
 				d := &demo{a: a, p: p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i)))}
-				cases[i], errs[i] = d.build(ctx, i, demoVillages[i%len(demoVillages)], targets[i%len(targets)])
+				cases[i], errs[i] = d.build(ctx, i, demoVillages()[i%len(demoVillages())], targets[i%len(targets)])
 			}
 		}()
 	}
@@ -146,10 +148,14 @@ type demo struct {
 	r      *rand.Rand
 }
 
-var (
-	demoSurnames = []string{"马", "王", "李", "张", "何", "孔", "罗", "杨", "魏", "朱"}
-	demoGiven    = []string{"福山", "永红", "建国", "秀兰", "玉梅", "有才", "志明", "海龙", "桂英", "德胜", "小平", "彦军"}
-)
+// demoSurnames and demoGiven make the sample households' names.
+func demoSurnames() []string {
+	return []string{"马", "王", "李", "张", "何", "孔", "罗", "杨", "魏", "朱"}
+}
+
+func demoGiven() []string {
+	return []string{"福山", "永红", "建国", "秀兰", "玉梅", "有才", "志明", "海龙", "桂英", "德胜", "小平", "彦军"}
+}
 
 // demoIDNumber is a made-up 身份证号 of the county with a valid check
 // character.
@@ -167,7 +173,7 @@ func demoIDNumber(i, birthYear int) string {
 func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.Stage) (domain.Case, error) {
 	tw := domain.TownshipOf(v.Code)
 	vi := 0
-	for k, x := range demoVillages {
+	for k, x := range demoVillages() {
 		if x.Code == v.Code {
 			vi = k
 		}
@@ -182,13 +188,13 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 	if i%3 == 1 {
 		method = domain.MethodReinforce
 	}
-	head := demoSurnames[i%len(demoSurnames)] + demoGiven[(i/len(demoSurnames))%len(demoGiven)]
+	head := demoSurnames()[i%len(demoSurnames())] + demoGiven()[(i/len(demoSurnames()))%len(demoGiven())]
 	lat, lng := 35.93+float64(vi)*0.02+d.r.Float64()*0.005, 103.32+float64(vi)*0.02+d.r.Float64()*0.005
 	filed := domain.Case{
 		ID: fmt.Sprintf("demo-%04d-%s", i, hex.EncodeToString([]byte{byte(i * 37), byte(i * 11)})), ProgramYear: 2024, VillageCode: v.Code,
 		Household: domain.Household{HeadName: head, IDNumber: demoIDNumber(i, 1950+i%30), Phone: fmt.Sprintf("139%08d", 9300000+i),
 			HukouNo: fmt.Sprintf("YJ%06d", 100000+i), Type: htype,
-			Members: []domain.Member{{Name: demoSurnames[(i+3)%len(demoSurnames)] + "氏", IDNumber: demoIDNumber(i+5000, 1955+i%30), Relation: "配偶"}}},
+			Members: []domain.Member{{Name: demoSurnames()[(i+3)%len(demoSurnames())] + "氏", IDNumber: demoIDNumber(i+5000, 1955+i%30), Relation: "配偶"}}},
 		House: domain.House{Address: fmt.Sprintf("%s%d社%d号", v.Name, 1+i%5, 1+i%40), BuiltYear: 1965 + i%20,
 			Structure: structures[i%len(structures)], FloorAreaM2: float64(48 + i%40), OnlyHouse: true, Lat: lat, Lng: lng},
 		Method: method,
@@ -281,7 +287,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 		case domain.StageApproved:
 			now = now.Add(5 * 24 * time.Hour)
 			if err = photo(cadre, domain.PhotoAgreement); err == nil {
-				err = step(cadre, domain.ActionStartConstruction, domain.ActionInput{BuilderName: "示例工匠" + demoGiven[i%len(demoGiven)],
+				err = step(cadre, domain.ActionStartConstruction, domain.ActionInput{BuilderName: "示例工匠" + demoGiven()[i%len(demoGiven())],
 					BuilderCertNo: fmt.Sprintf("LX-GJ-%04d", i), StartDate: today(), PlannedFinish: today().AddDays(75)})
 			}
 		case domain.StageConstruction:

@@ -51,7 +51,10 @@ func statusOf(k domain.Kind) int {
 	return http.StatusInternalServerError
 }
 
-var errTooLarge = &domain.Error{Kind: domain.KindTooLarge, Code: "too_large", Message: "提交的内容过大"}
+// errTooLarge is the answer to a body over its limit.
+func errTooLarge() *domain.Error {
+	return &domain.Error{Kind: domain.KindTooLarge, Code: "too_large", Message: "提交的内容过大"}
+}
 
 // handleError is echo's error handler: a *domain.Error is answered with its
 // kind's status and its code and messages; echo's own errors (unknown
@@ -87,13 +90,13 @@ func (a *App) errorAnswer(err error, c echo.Context) (int, errorBody) {
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
-		return http.StatusRequestEntityTooLarge, errorBody{errorJSON{Code: errTooLarge.Code, Message: errTooLarge.Message}}
+		return http.StatusRequestEntityTooLarge, errorBody{errorJSON{Code: errTooLarge().Code, Message: errTooLarge().Message}}
 	}
 	var he *echo.HTTPError
 	if errors.As(err, &he) {
 		if he.Internal != nil {
 			if errors.As(he.Internal, &mbe) {
-				return http.StatusRequestEntityTooLarge, errorBody{errorJSON{Code: errTooLarge.Code, Message: errTooLarge.Message}}
+				return http.StatusRequestEntityTooLarge, errorBody{errorJSON{Code: errTooLarge().Code, Message: errTooLarge().Message}}
 			}
 		}
 		code, msg := "http_error", http.StatusText(he.Code)
@@ -103,7 +106,7 @@ func (a *App) errorAnswer(err error, c echo.Context) (int, errorBody) {
 		case http.StatusMethodNotAllowed:
 			code, msg = "method_not_allowed", "不支持该请求方法"
 		case http.StatusRequestEntityTooLarge:
-			code, msg = errTooLarge.Code, errTooLarge.Message
+			code, msg = errTooLarge().Code, errTooLarge().Message
 		case http.StatusUnsupportedMediaType:
 			code, msg = "unsupported_media_type", "不支持的内容类型"
 		case http.StatusBadRequest:
@@ -116,15 +119,17 @@ func (a *App) errorAnswer(err error, c echo.Context) (int, errorBody) {
 			code, msg = "unavailable", "服务暂不可用，请稍后再试"
 		default:
 			if he.Code >= 500 {
-				return http.StatusInternalServerError, internalBody
+				return http.StatusInternalServerError, internalBody()
 			}
 		}
 		return he.Code, errorBody{errorJSON{Code: code, Message: msg}}
 	}
-	return http.StatusInternalServerError, internalBody
+	return http.StatusInternalServerError, internalBody()
 }
 
-var internalBody = errorBody{errorJSON{Code: "internal", Message: "系统内部错误"}}
+// internalBody is the answer to everything unexpected: nothing of the
+// error itself reaches the client.
+func internalBody() errorBody { return errorBody{errorJSON{Code: "internal", Message: "系统内部错误"}} }
 
 // actorOf is the signed-in person of an authenticated request (zero when
 // the route is public).
@@ -142,7 +147,7 @@ func bindJSON(c echo.Context, v any) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
-			return errTooLarge
+			return errTooLarge()
 		}
 		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_json", Message: "请求内容读取失败"}
 	}

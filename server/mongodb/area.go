@@ -33,7 +33,9 @@ func (d areaDoc) toDomain() domain.Area {
 	return domain.Area{Code: d.Code, Name: d.Name, ParentCode: d.ParentCode}
 }
 
-var errAreaNotFound = &domain.Error{Kind: domain.KindNotFound, Code: "area_not_found", Message: "区域不存在"}
+func errAreaNotFound() error {
+	return &domain.Error{Kind: domain.KindNotFound, Code: "area_not_found", Message: "区域不存在"}
+}
 
 // Seed adds the areas that are missing and leaves existing ones untouched,
 // so it can run on every start, by several instances at once: each area is
@@ -66,7 +68,7 @@ func (s *Areas) Get(ctx context.Context, code string) (domain.Area, error) {
 	var d areaDoc
 	if err := s.c.FindOne(ctx, bson.M{"_id": code}).Decode(&d); err != nil {
 		if isNotFound(err) {
-			return domain.Area{}, errAreaNotFound
+			return domain.Area{}, errAreaNotFound()
 		}
 		return domain.Area{}, fmt.Errorf("find area %s: %w", code, err)
 	}

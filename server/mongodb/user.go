@@ -41,7 +41,9 @@ func (d userDoc) toDomain() domain.User {
 		PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 }
 
-var errUserNotFound = &domain.Error{Kind: domain.KindNotFound, Code: "user_not_found", Message: "用户不存在"}
+func errUserNotFound() error {
+	return &domain.Error{Kind: domain.KindNotFound, Code: "user_not_found", Message: "用户不存在"}
+}
 
 // EnsureIndexes makes usernames unique.
 func (s *Users) EnsureIndexes(ctx context.Context) error {
@@ -81,7 +83,7 @@ func (s *Users) one(ctx context.Context, filter bson.M) (domain.User, error) {
 	var d userDoc
 	if err := s.c.FindOne(ctx, filter).Decode(&d); err != nil {
 		if isNotFound(err) {
-			return domain.User{}, errUserNotFound
+			return domain.User{}, errUserNotFound()
 		}
 		return domain.User{}, fmt.Errorf("find user: %w", err)
 	}
@@ -143,7 +145,7 @@ func (s *Users) Update(ctx context.Context, u domain.User) error {
 		return fmt.Errorf("update user %s: %w", u.ID, err)
 	}
 	if res.MatchedCount == 0 {
-		return errUserNotFound
+		return errUserNotFound()
 	}
 	return nil
 }
