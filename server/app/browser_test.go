@@ -75,6 +75,11 @@ func newBrowser(t *testing.T, ts *testServer) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// With RenderDocument (on by default in current Chromium) a reload
+		// gets a new document host that loses the DevTools offline override
+		// of navigator.onLine (requests stay blocked, onLine reads true),
+		// unlike a phone without signal. Keep one host per frame.
+		chromedp.Flag("disable-features", "RenderDocument"),
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
