@@ -399,7 +399,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if t := strings.TrimSpace(q.Q); t != "" {
 		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}}
 		if idFragment.MatchString(t) {
-			id := normID(t)
+			id := domain.NormalizeNumber(t)
 			if len(id) == 18 {
 				or = append(or, bson.M{"id_hash": hashHex(id)})
 			} else if len(id) <= 6 {

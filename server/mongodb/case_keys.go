@@ -24,23 +24,25 @@ type keyDoc struct {
 }
 
 // keysOf lists the identities an active case holds: its head's and every
-// member's 身份证号 and its 户口簿 number. A rejected or withdrawn case holds
-// none, so the household may apply again.
+// member's 身份证号 and its 户口簿 number, each in its normal form
+// (domain.NormalizeNumber), so a number typed full-width or with a stray
+// space is the same identity. A rejected or withdrawn case holds none, so
+// the household may apply again.
 func keysOf(c domain.Case) []string {
 	if c.Stage == domain.StageRejected || c.Stage == domain.StageWithdrawn {
 		return nil
 	}
 	y := strconv.Itoa(c.ProgramYear)
 	set := map[string]bool{}
-	if id := normID(c.Household.IDNumber); id != "" {
-		set[y+"/id/"+hashHex(id)] = true
+	if h := IDNumberHash(c.Household.IDNumber); h != "" {
+		set[y+"/id/"+h] = true
 	}
 	for _, m := range c.Household.Members {
-		if id := normID(m.IDNumber); id != "" {
-			set[y+"/id/"+hashHex(id)] = true
+		if h := IDNumberHash(m.IDNumber); h != "" {
+			set[y+"/id/"+h] = true
 		}
 	}
-	if h := strings.TrimSpace(c.Household.HukouNo); h != "" {
+	if h := domain.NormalizeNumber(c.Household.HukouNo); h != "" {
 		set[y+"/hukou/"+hashHex(h)] = true
 	}
 	out := make([]string, 0, len(set))

@@ -189,6 +189,9 @@ func TestOneActiveApplicationPerPersonAndHukou(t *testing.T) {
 		{"head is a member of the other", "622923200501011236", "H3", nil, "household.id_number"},
 		{"member is the other's head", "622923199901011111", "H4", []domain.Member{{Name: "父", IDNumber: "622923198001011234"}}, "household.id_number"},
 		{"same hukou", "622923199901012222", "H1", nil, "household.hukou_no"},
+		{"head typed full-width", "６２２９２３１９８００１０１１２３４", "H5", nil, "household.id_number"},
+		{"head with zero-width and spaces", "\u200b622923 19800101 1234\ufeff", "H6", nil, "household.id_number"},
+		{"hukou lower-case, full-width, spaced", "622923199901013333", "\u3000ｈ1 ", nil, "household.hukou_no"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

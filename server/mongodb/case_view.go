@@ -39,8 +39,8 @@ type viewEntry struct {
 // entryOf is what the view keeps of c.
 func entryOf(c domain.Case) viewEntry {
 	e := viewEntry{rank: [3]int{c.Version, len(c.History), len(c.Warnings)}}
-	if id := normID(c.Household.IDNumber); id != "" {
-		e.idHash, e.idTail = hashHex(id), id[max(0, len(id)-6):]
+	if id := domain.NormalizeNumber(c.Household.IDNumber); id != "" {
+		e.idHash, e.idTail = IDNumberHash(id), idTail(id)
 	}
 	n := c
 	n.History = nil
@@ -153,7 +153,7 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 	text := strings.TrimSpace(q.Q)
 	idQ := ""
 	if idFragment.MatchString(text) {
-		idQ = normID(text)
+		idQ = domain.NormalizeNumber(text)
 	}
 	v.mu.RLock()
 	var hits []domain.Case
