@@ -119,7 +119,7 @@ func (a *App) createCase(c echo.Context) error {
 	}
 	stored, created, err := a.DB.Cases.Create(ctx, n)
 	if err != nil {
-		return err
+		return narrowDuplicate(err, act)
 	}
 	status := http.StatusOK
 	if created {
@@ -127,6 +127,18 @@ func (a *App) createCase(c echo.Context) error {
 		logOf(c).Info("case filed", "case", stored.ID, "village", stored.VillageCode, "by", act.UserID)
 	}
 	return a.answerCase(c, status, stored, act, now, p)
+}
+
+// narrowDuplicate tells act what it may know of another application that
+// holds a number of its filing (domain.Duplicate.For: the other file
+// inside act's area, only whom to ask outside it); other errors pass as
+// they are.
+func narrowDuplicate(err error, act domain.Actor) error {
+	var d *domain.Duplicate
+	if errors.As(err, &d) {
+		return d.For(act)
+	}
+	return err
 }
 
 // answerCase sends the file with its ETag.
@@ -295,6 +307,7 @@ func (a *App) editCase(c echo.Context) error {
 	n, p, err := a.changeCase(ctx, act, c.Param("id"), func(cs domain.Case, p domain.Program) (domain.Case, error) {
 		return domain.Edit(cs, p, act, version, upd, now)
 	})
+	err = narrowDuplicate(err, act)
 	if e, ok := domain.AsError(err); ok && e.Code == "stale_version" {
 		return c.JSON(http.StatusPreconditionFailed, errorBody{errorJSON{Code: e.Code, Message: e.Message, Details: e.Details}})
 	}

@@ -115,8 +115,8 @@ func (s *Cases) Get(ctx context.Context, id string) (domain.Case, error) {
 // when a case with c.ID exists and was filed with the same content, it is
 // returned with created false; with other content the answer is a conflict
 // "id_conflict". Another active application of the same person or 户口簿
-// in the program is a conflict "duplicate_application" naming that case
-// with masked identifiers.
+// in the program is a *domain.Duplicate naming that case, for the caller
+// to narrow by who files (domain.Duplicate.For).
 func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, created bool, err error) {
 	ctx, cancel := detach(ctx)
 	defer cancel()
@@ -202,7 +202,7 @@ func (s *Cases) existing(ctx context.Context, id, filing string) (domain.Case, b
 // length and warning count. When the stored case has a newer version the answer is a
 // conflict "stale_version" with the current version in Details; when it
 // only gained history, ErrChanged; when next names a person or 户口簿 of
-// another active application, "duplicate_application".
+// another active application, a *domain.Duplicate.
 func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 	if old.ID != next.ID {
 		return fmt.Errorf("update case %s: id changed to %s", old.ID, next.ID)

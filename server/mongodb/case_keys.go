@@ -81,7 +81,7 @@ func contains(keys []string, k string) bool {
 // took over (to release if the write that follows fails). A key held by
 // c already is fine; one held by another active case that still needs it
 // is a duplicate_application; one whose holder is gone, closed or changed
-// is taken over.
+// is taken over. A duplicate is a *domain.Duplicate naming the holder.
 func (s *Cases) reserve(ctx context.Context, c domain.Case, keys []string) (mine []string, err error) {
 	defer func() {
 		if err != nil {
@@ -129,9 +129,7 @@ func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err err
 		case domain.ErrorKind(err) == domain.KindNotFound:
 			if now.Sub(held.At) < staleReservation {
 				// Another filing is between reserving and inserting.
-				return false, &domain.Error{Kind: domain.KindConflict, Code: "duplicate_application",
-					Message: "该户正在另一部手机上提交申请，请稍后刷新查看",
-					Details: map[string]string{"case_id": held.CaseID}}
+				return false, &domain.Duplicate{Field: keyField(k), OwnerID: held.CaseID, Pending: true}
 			}
 		case err != nil:
 			return false, err
@@ -146,22 +144,19 @@ func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err err
 	return false, fmt.Errorf("reserve identity for case %s: too much contention", caseID)
 }
 
-// duplicateOf is the answer when owner already holds key k.
+// duplicateOf is the answer when owner already holds key k: the owner's
+// facts, for the caller to narrow by who asks (domain.Duplicate.For).
 func duplicateOf(owner domain.Case, k string) error {
-	field, what := "household.id_number", "身份证号"
+	return &domain.Duplicate{Field: keyField(k), OwnerID: owner.ID, HeadName: owner.Household.HeadName,
+		IDNumber: owner.Household.IDNumber, VillageCode: owner.VillageCode, Stage: owner.Stage}
+}
+
+// keyField is the filing's field that names identity key k.
+func keyField(k string) string {
 	if strings.Contains(k, "/hukou/") {
-		field, what = "household.hukou_no", "户口簿"
+		return "household.hukou_no"
 	}
-	masked := domain.MaskID(owner.Household.IDNumber)
-	return &domain.Error{
-		Kind: domain.KindConflict, Code: "duplicate_application",
-		Message: fmt.Sprintf("同一%s本年度已有在办申请：%s（%s），不能重复申请", what, owner.Household.HeadName, masked),
-		Fields:  map[string]string{field: "已有在办申请"},
-		Details: map[string]string{
-			"case_id": owner.ID, "head_name": owner.Household.HeadName, "id_number_masked": masked,
-			"village_code": owner.VillageCode, "stage": string(owner.Stage),
-		},
-	}
+	return "household.id_number"
 }
 
 // release gives back reservations this process took for caseID, except

@@ -2,6 +2,7 @@ package mongodb_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -198,15 +199,20 @@ func TestOneActiveApplicationPerPersonAndHukou(t *testing.T) {
 			b := sampleCase(fmt.Sprintf("b%d", i), "622923100202", tt.idn, tt.hukou)
 			b.Household.Members = tt.members
 			_, _, err := s.Create(ctx, b)
-			e, ok := domain.AsError(err)
-			if !ok || e.Code != "duplicate_application" {
-				t.Fatalf("got %v, want duplicate_application", err)
+			var d *domain.Duplicate
+			if !errors.As(err, &d) {
+				t.Fatalf("got %v, want a duplicate", err)
 			}
-			if e.Details["case_id"] != "a" || e.Details["id_number_masked"] != "622923********1234" || e.Fields[tt.wantField] == "" {
-				t.Fatalf("details %v fields %v", e.Details, e.Fields)
+			if d.OwnerID != "a" || d.HeadName != "马a" || d.VillageCode != "622923100201" || d.Stage != domain.StageApplied ||
+				d.Field != tt.wantField || d.Pending {
+				t.Fatalf("duplicate %+v", d)
 			}
-			if strings.Contains(e.Error(), "622923198001011234") {
-				t.Fatalf("error text shows the full ID: %v", e)
+			// Unnarrowed, it is the outsider's refusal: nothing of a.
+			if e, ok := domain.AsError(err); !ok || e.Code != "duplicate_application" || e.Details["case_id"] != "" {
+				t.Fatalf("unnarrowed %+v", e)
+			}
+			if strings.Contains(err.Error(), "622923198001011234") || strings.Contains(err.Error(), "马a") {
+				t.Fatalf("error text shows the household: %v", err)
 			}
 		})
 	}
@@ -239,8 +245,10 @@ func TestAbandonedReservationIsTakenOverOnlyWhenOld(t *testing.T) {
 	if _, err := keys(s).InsertOne(ctx, KeyDoc{ID: k, CaseID: "crashed", At: now.Add(-10 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Create(ctx, c); code(err) != "duplicate_application" {
-		t.Fatalf("fresh reservation of another filing: got %v, want duplicate_application", err)
+	_, _, err := s.Create(ctx, c)
+	var d *domain.Duplicate
+	if code(err) != "duplicate_application" || !errors.As(err, &d) || !d.Pending || d.HeadName != "" {
+		t.Fatalf("fresh reservation of another filing: got %v, want a pending duplicate", err)
 	}
 	now = now.Add(StaleReservation)
 	if _, _, err := s.Create(ctx, c); err != nil {
