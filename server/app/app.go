@@ -51,7 +51,8 @@ type App struct {
 
 	closers []func()
 
-	photos *evidence // photos of every case, for duplicate warnings (evidence.go)
+	photos   *evidence      // photos of every case, for duplicate warnings (evidence.go)
+	searches *searchLimiter // searches of the case list per person (search.go)
 	// afterPhotoStored, when a test sets it, runs between storing a
 	// photo's objects and recording the photo in its case; its error ends
 	// the upload there, as a crash or a lost database would.
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
-	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
+	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out, searches: newSearchLimiter()}
 	if a.Log == nil {
 		a.Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}
@@ -135,7 +136,7 @@ func (a *App) start(ctx context.Context) error {
 		{"counters", a.DB.Cases.Reconcile}, // dashboard counters and the list view, from the cases
 		{"demo", a.loadDemo},               // sample data, when ANJU_DEMO asks for it
 		{"photo index", a.loadPhotoIndex},  // duplicate-photo index and missing warning halves
-		{"sweeps", a.startSweeps},          // hourly: expired sign-ins, orphaned photo objects
+		{"sweeps", a.startSweeps},          // expired sign-ins, orphaned photo objects, idle search counts
 	} {
 		if err := step.run(ctx); err != nil {
 			return fmt.Errorf("%s: %w", step.name, err)
@@ -150,6 +151,9 @@ func (a *App) ensureIndexes(ctx context.Context) error {
 	if err := a.DB.Users.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := a.DB.IDSearches.EnsureIndexes(ctx); err != nil {
+		return err
+	}
 	return a.DB.Cases.EnsureIndexes(ctx)
 }
 
@@ -157,6 +161,7 @@ func (a *App) ensureIndexes(ctx context.Context) error {
 func (a *App) startSweeps(context.Context) error {
 	a.sweepSignIns(time.Hour)
 	a.sweepPhotoObjects()
+	a.sweepSearches(10 * time.Minute)
 	return nil
 }
 

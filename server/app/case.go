@@ -164,8 +164,9 @@ func (a *App) getCase(c echo.Context) error {
 
 // listResponse is GET /api/cases.
 type listResponse struct {
-	Items      []caseItem `json:"items"`
-	NextCursor string     `json:"next_cursor"`
+	Items      []caseItem  `json:"items"`
+	NextCursor string      `json:"next_cursor"`
+	Search     *searchJSON `json:"search,omitempty"` // how q was understood; absent without q
 }
 
 func (a *App) listCases(c echo.Context) error {
@@ -176,8 +177,15 @@ func (a *App) listCases(c echo.Context) error {
 	}
 	qp := c.QueryParams()
 	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Q: qp.Get("q"), Cursor: qp.Get("cursor"),
+	q := mongodb.ListQuery{Area: act.AreaCode, Cursor: qp.Get("cursor"),
 		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
+	search, err := domain.PlanSearch(act, qp.Get("q"))
+	if e, ok := domain.AsError(err); ok {
+		for k, v := range e.Fields {
+			bad[k] = v
+		}
+	}
+	q.Search = search
 	if v := qp.Get("program_year"); v != "" {
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 2000 || y > 2100 {
@@ -206,13 +214,16 @@ func (a *App) listCases(c echo.Context) error {
 			q.Stages = append(q.Stages, domain.Stage(s))
 		}
 	}
-	if len([]rune(q.Q)) > 40 {
-		bad["q"] = "搜索内容过长"
-	}
 	if len(bad) > 0 {
 		return domain.InvalidFields(bad)
 	}
 	now := a.Now()
+	if search.By != "" {
+		if err := a.searches.take(act.UserID, now); err != nil {
+			logOf(c).Warn("searches refused", "by", act.UserID)
+			return err
+		}
+	}
 	progs := map[int]domain.Program{}
 	programOf := func(year int) (domain.Program, error) {
 		if p, ok := progs[year]; ok {
@@ -250,7 +261,12 @@ func (a *App) listCases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor}
+	if search.By == domain.SearchByIDNumber {
+		if err := a.recordIDSearch(c, act, search, page.Items, now); err != nil {
+			return err
+		}
+	}
+	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor, Search: toSearchJSON(search)}
 	for _, cs := range page.Items {
 		p, err := programOf(cs.ProgramYear)
 		if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -185,4 +186,12 @@ func TestNumbersAreStoredInOneForm(t *testing.T) {
 	// The same filing again (a retry from the phone) is the same case.
 	res, body = ts.do(t, "POST", "/api/cases", cadre, typed)
 	mustStatus(t, res, body, http.StatusOK)
+	// Found by the number typed full-width, and by its last digits.
+	for _, q := range []string{fullWidth(id), id[12:], fullWidth(id[14:])} {
+		res, body = ts.do(t, "GET", "/api/cases?q="+url.QueryEscape(q), cadre, nil)
+		mustStatus(t, res, body, http.StatusOK)
+		if !strings.Contains(string(body), `"id":"norm-1"`) {
+			t.Errorf("search %q: %s", q, body)
+		}
+	}
 }

@@ -377,11 +377,19 @@ func TestListFiltersAndPages(t *testing.T) {
 		{"stage", ListQuery{Area: "622923", Stages: []domain.Stage{domain.StageConstruction}}, 6},
 		{"no stage", ListQuery{Area: "622923", Stages: []domain.Stage{}}, 0},
 		{"warnings", ListQuery{Area: "622923", HasWarnings: true}, 5},
-		{"name", ListQuery{Area: "622923", Q: "马c1"}, 10},
-		{"id tail", ListQuery{Area: "622923", Q: "00012"}, 1},
-		{"id tail 4", ListQuery{Area: "622923", Q: "0001"}, 1},
-		{"full id", ListQuery{Area: "622923", Q: "622923198001000017"}, 1},
-		{"middle of id finds nothing", ListQuery{Area: "622923", Q: "19800100"}, 0},
+		{"name", ListQuery{Area: "622923", Search: byName("马c1")}, 10},
+		{"name is not a number", ListQuery{Area: "622923", Search: byName("00012")}, 0},
+		{"id tail", ListQuery{Area: "622923", Search: byTail("00012")}, 1},
+		{"id tail 4", ListQuery{Area: "622923", Search: byTail("0001")}, 1},
+		{"id tail 6", ListQuery{Area: "622923", Search: byTail("000012")}, 1},
+		{"id tail 4 in a township", ListQuery{Area: "622923101", Search: byTail("0011")}, 1},
+		{"id tail 4 outside the area", ListQuery{Area: "622923101", Search: byTail("0012")}, 0},
+		{"id tail 1", ListQuery{Area: "622923", Search: byTail("7")}, 3},
+		{"full id", ListQuery{Area: "622923", Search: byNumber("622923198001000017")}, 1},
+		{"full id, another birth date", ListQuery{Area: "622923", Search: byNumber("622923197001000017")}, 0},
+		{"a tail longer than kept finds nothing", ListQuery{Area: "622923", Search: byTail("1000017")}, 0},
+		{"an empty tail finds nothing", ListQuery{Area: "622923", Search: byTail("")}, 0},
+		{"an empty name finds nothing", ListQuery{Area: "622923", Search: byName("")}, 0},
 		{"year", ListQuery{Area: "622923", ProgramYear: 2025}, 0},
 		{"keep", ListQuery{Area: "622923", Keep: func(c domain.Case) bool { return c.ID < "c05" }, Limit: 2}, 5},
 	}
@@ -403,6 +411,10 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }
+
+func byName(s string) domain.Search   { return domain.Search{By: domain.SearchByName, Name: s} }
+func byTail(s string) domain.Search   { return domain.Search{By: domain.SearchByIDTail, IDTail: s} }
+func byNumber(s string) domain.Search { return domain.Search{By: domain.SearchByIDNumber, IDNumber: s} }
 
 func TestCountersFollowWritesAndReconcile(t *testing.T) {
 	ctx := context.Background()

@@ -150,11 +150,7 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 	for _, st := range q.Stages {
 		stages[st] = true
 	}
-	text := strings.TrimSpace(q.Q)
-	idQ := ""
-	if idFragment.MatchString(text) {
-		idQ = domain.NormalizeNumber(text)
-	}
+	match := matcher(q.Search)
 	v.mu.RLock()
 	var hits []domain.Case
 	for _, e := range v.byID {
@@ -168,12 +164,8 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 			q.HasWarnings && len(c.Warnings) == 0:
 			continue
 		}
-		if text != "" {
-			byName := strings.Contains(c.Household.HeadName, text)
-			byID := idQ != "" && ((len(idQ) == 18 && e.idHash == hashHex(idQ)) || (len(idQ) <= 6 && strings.HasSuffix(e.idTail, idQ)))
-			if !byName && !byID {
-				continue
-			}
+		if !match(e) {
+			continue
 		}
 		if cur != nil {
 			u := c.UpdatedAt.UnixMilli()
