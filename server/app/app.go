@@ -129,18 +129,31 @@ func (a *App) start(ctx context.Context) error {
 		name string
 		run  func(context.Context) error
 	}{
-		{"indexes", a.ensureIndexes},       // every store's indexes
-		{"areas", a.seedAreas},             // the county and its townships
-		{"admin", a.seedAdmin},             // the first administrator
-		{"programs", a.seedPrograms},       // the program years
-		{"counters", a.DB.Cases.Reconcile}, // dashboard counters and the list view, from the cases
-		{"demo", a.loadDemo},               // sample data, when ANJU_DEMO asks for it
-		{"photo index", a.loadPhotoIndex},  // duplicate-photo index and missing warning halves
-		{"sweeps", a.startSweeps},          // expired sign-ins, orphaned photo objects, idle search counts
+		{"indexes", a.ensureIndexes},      // every store's indexes
+		{"areas", a.seedAreas},            // the county and its townships
+		{"admin", a.seedAdmin},            // the first administrator
+		{"programs", a.seedPrograms},      // the program years
+		{"counters", a.reconcile},         // dashboard counters, the list view and identities, from the cases
+		{"demo", a.loadDemo},              // sample data, when ANJU_DEMO asks for it
+		{"photo index", a.loadPhotoIndex}, // duplicate-photo index and missing warning halves
+		{"sweeps", a.startSweeps},         // expired sign-ins, orphaned photo objects, idle search counts
 	} {
 		if err := step.run(ctx); err != nil {
 			return fmt.Errorf("%s: %w", step.name, err)
 		}
+	}
+	return nil
+}
+
+// reconcile rebuilds what the store derives from the cases, and logs the
+// double applications it found hidden behind numbers typed in another
+// form (full width, lower case …) for the county to look at.
+func (a *App) reconcile(ctx context.Context) error {
+	if err := a.DB.Cases.Reconcile(ctx); err != nil {
+		return err
+	}
+	for _, d := range a.DB.Cases.Doubled() {
+		a.Log.Warn("double application: a number of this case is held by another active case", "case", d.CaseID, "others", d.Others)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -45,6 +46,9 @@ type Cases struct {
 	// ListFromDB makes List query the database even on FerretDB (tests
 	// use it to cover the MongoDB path).
 	ListFromDB bool
+
+	healMu  sync.Mutex
+	doubled []DoubledCase // found by Reconcile (healKeys)
 }
 
 // newCases returns the case store on db (one per DB: see Open).

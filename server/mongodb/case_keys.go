@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -205,4 +206,74 @@ func (s *Cases) drop(ctx context.Context, caseID string, keys []string) {
 		}
 		unlock()
 	}
+}
+
+// numbersNormal reports whether every number of h is stored in its normal
+// form (domain.NormalizeNumber), as every filing since it exists is.
+func numbersNormal(h domain.Household) bool {
+	ok := func(s string) bool { return domain.NormalizeNumber(s) == s }
+	for _, m := range h.Members {
+		if !ok(m.IDNumber) {
+			return false
+		}
+	}
+	return ok(h.IDNumber) && ok(h.HukouNo)
+}
+
+// healKeys brings the identity reservations of active case c, stored
+// with a number in another form (a 户口簿 number typed in lower case or
+// full width before numbers were normalised), in line with keysOf: it
+// reserves each identity in its normal form, so a new filing of the same
+// number is refused, and drops the reservations c holds under the old
+// form. An identity another active case already holds in the normal form
+// is a double application the old forms hid: it stays with that case and
+// is reported for a hand to look at.
+func (s *Cases) healKeys(ctx context.Context, c domain.Case) error {
+	keys := keysOf(c)
+	var doubled []string
+	for _, k := range keys {
+		if _, err := s.claim(ctx, c.ID, k); err != nil {
+			var d *domain.Duplicate
+			if !errors.As(err, &d) {
+				return fmt.Errorf("heal identities of case %s: %w", c.ID, err)
+			}
+			doubled = append(doubled, d.OwnerID)
+		}
+	}
+	cur, err := s.keys.Find(ctx, bson.M{"case_id": c.ID})
+	if err != nil {
+		return fmt.Errorf("heal identities of case %s: %w", c.ID, err)
+	}
+	var held []keyDoc
+	if err := cur.All(ctx, &held); err != nil {
+		return fmt.Errorf("heal identities of case %s: %w", c.ID, err)
+	}
+	var old []string
+	for _, h := range held {
+		if !contains(keys, h.ID) {
+			old = append(old, h.ID)
+		}
+	}
+	s.drop(ctx, c.ID, old)
+	if len(doubled) > 0 {
+		s.healMu.Lock()
+		s.doubled = append(s.doubled, DoubledCase{CaseID: c.ID, Others: doubled})
+		s.healMu.Unlock()
+	}
+	return nil
+}
+
+// DoubledCase is an active case one of whose numbers, once normalised, is
+// held by other active cases of the same program: a double application
+// that was hidden by the way the number was typed.
+type DoubledCase struct {
+	CaseID string
+	Others []string // the cases holding the number
+}
+
+// Doubled returns the double applications Reconcile has found so far.
+func (s *Cases) Doubled() []DoubledCase {
+	s.healMu.Lock()
+	defer s.healMu.Unlock()
+	return append([]DoubledCase(nil), s.doubled...)
 }

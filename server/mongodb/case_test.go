@@ -2,6 +2,8 @@ package mongodb_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"reflect"
@@ -582,7 +584,73 @@ func TestMongoDBPaths(t *testing.T) {
 		"list":       TestListFiltersAndPages,
 		"counters":   TestCountersFollowWritesAndReconcile,
 		"round trip": TestCaseRoundTripKeepsTheWholeFile,
+		"heal keys":  TestReconcileReservesNumbersFiledInAnotherForm,
 	} {
 		t.Run(name, f)
 	}
+}
+
+// TestReconcileReservesNumbersFiledInAnotherForm: cases stored before
+// numbers were normalised hold their 户口簿 reservation under the form it
+// was typed in; after Reconcile they hold it in the normal form, so the
+// same number filed again is refused, and two cases that only the form
+// of the number kept apart are reported.
+func TestReconcileReservesNumbersFiledInAnotherForm(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	oldForm := func(c domain.Case) {
+		t.Helper()
+		if err := s.Load(ctx, []domain.Case{c}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := keys(s).DeleteMany(ctx, bson.M{"case_id": c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(strings.TrimSpace(c.Household.HukouNo)))
+		for _, k := range []string{"2024/id/" + IDNumberHash(c.Household.IDNumber), "2024/hukou/" + hex.EncodeToString(sum[:])} {
+			if _, err := keys(s).InsertOne(ctx, KeyDoc{ID: k, CaseID: c.ID, At: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	oldForm(sampleCase("old-1", "622923100201", "622923198001011234", "hk 0０1"))
+	oldForm(sampleCase("old-2", "622923101201", "622923198001015678", "Hk001"))
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := s.Create(ctx, sampleCase("new", "622923100202", "622923199901012222", "HK001"))
+	var d *domain.Duplicate
+	if !errors.As(err, &d) || d.Field != "household.hukou_no" || (d.OwnerID != "old-1" && d.OwnerID != "old-2") {
+		t.Fatalf("the same 户口簿 filed again: got %v, want a duplicate of old-1 or old-2", err)
+	}
+	var held []KeyDoc
+	cur, err := keys(s).Find(ctx, bson.M{"case_id": bson.M{"$in": []string{"old-1", "old-2"}}})
+	if err != nil || cur.All(ctx, &held) != nil {
+		t.Fatal(err)
+	}
+	for _, k := range held {
+		c, _ := s.Get(ctx, k.CaseID)
+		if !contains(KeysOf(c), k.ID) {
+			t.Errorf("case %s still holds %s, a key of the old form", k.CaseID, k.ID)
+		}
+	}
+	doubled := s.Doubled()
+	if len(doubled) != 1 || len(doubled[0].Others) != 1 ||
+		!reflect.DeepEqual([]string{doubled[0].CaseID, doubled[0].Others[0]}, []string{"old-2", "old-1"}) &&
+			!reflect.DeepEqual([]string{doubled[0].CaseID, doubled[0].Others[0]}, []string{"old-1", "old-2"}) {
+		t.Errorf("doubled %+v, want old-1 and old-2 reported", doubled)
+	}
+	// A second start finds nothing new to heal and keeps things as they are.
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }
