@@ -10,8 +10,8 @@ import (
 // Create files a new case: a village cadre files it for a village in their
 // own area, the filing is validated (ValidateNewCase), and the case starts
 // at applied with version 1 and a "create" history entry. Lifecycle
-// records the client may have sent are dropped; 身份证号 are normalized
-// (trimmed, final x upper-cased).
+// records the client may have sent are dropped; 身份证号 and the 户口簿
+// number are normalized (NormalizeNumber).
 func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
@@ -43,13 +43,13 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 
 func normalizeHousehold(h Household) Household {
 	h.HeadName = strings.TrimSpace(h.HeadName)
-	h.IDNumber = NormalizeIDNumber(h.IDNumber)
+	h.IDNumber = NormalizeNumber(h.IDNumber)
 	h.Phone = strings.TrimSpace(h.Phone)
-	h.HukouNo = strings.TrimSpace(h.HukouNo)
+	h.HukouNo = NormalizeNumber(h.HukouNo)
 	h.Members = slices.Clone(h.Members)
 	for i := range h.Members {
 		h.Members[i].Name = strings.TrimSpace(h.Members[i].Name)
-		h.Members[i].IDNumber = NormalizeIDNumber(h.Members[i].IDNumber)
+		h.Members[i].IDNumber = NormalizeNumber(h.Members[i].IDNumber)
 		h.Members[i].Relation = strings.TrimSpace(h.Members[i].Relation)
 	}
 	return h

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -42,19 +43,48 @@ var provinces = map[string]bool{
 	"71": true, "81": true, "82": true, "83": true,
 }
 
-// NormalizeIDNumber trims spaces and upper-cases a final x, the form in
-// which a 身份证号 is stored and compared.
-func NormalizeIDNumber(s string) string {
-	return strings.ToUpper(strings.TrimSpace(s))
+// NormalizeNumber is the one form in which a 身份证号 or a 户口簿 number is
+// validated, stored, checked for duplicates and searched. Chinese input
+// methods type full-width characters (１２３, ｘ) and phones paste
+// invisible ones, and people group long numbers with spaces, so: full-width
+// ASCII becomes ASCII (１２３ → 123, ｘ → x), a-z are upper-cased (x → X),
+// and every space (of any width) and zero-width character (U+200B, U+200C,
+// U+200D, U+2060, U+FEFF) is dropped wherever it stands. Anything else is
+// kept for validation to judge.
+func NormalizeNumber(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width ! … ~
+			r -= 0xFF01 - 0x21
+		}
+		switch {
+		case unicode.IsSpace(r), zeroWidth(r):
+			continue
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
-// CheckIDNumber validates a 身份证号 (GB 11643-1999): 18 characters, 17
-// digits and a digit or X (x accepted), a known province, a real birth
+// zeroWidth reports the invisible characters pasted numbers carry.
+func zeroWidth(r rune) bool {
+	switch r {
+	case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		return true
+	}
+	return false
+}
+
+// CheckIDNumber validates a 身份证号 (GB 11643-1999) in its NormalizeNumber
+// form: 18 characters, 17 digits and a digit or X, a known province, a real birth
 // date from 1900-01-01 to today (Shanghai, from now), and the ISO 7064
 // MOD 11-2 check character. It returns "" and "" when the number is valid,
 // otherwise a problem code (IDLength, …) and a Chinese message.
 func CheckIDNumber(id string, now time.Time) (code, message string) {
-	id = NormalizeIDNumber(id)
+	id = NormalizeNumber(id)
 	if id == "" {
 		return IDRequired, "请填写身份证号"
 	}
@@ -156,7 +186,8 @@ func validFloat(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // they upload after the case exists and village_review pass requires them.
 func ValidateNewCase(c Case, p Program, now time.Time) error {
 	f := fieldErrors{}
-	c.Household.IDNumber = NormalizeIDNumber(c.Household.IDNumber)
+	c.Household.IDNumber = NormalizeNumber(c.Household.IDNumber)
+	c.Household.HukouNo = NormalizeNumber(c.Household.HukouNo)
 	f.text("id", c.ID, true, 64, "申请编号")
 	if c.ProgramYear != p.Year {
 		f.add("program_year", fmt.Sprintf("年度批次应为%d年", p.Year))
@@ -192,13 +223,13 @@ func validateHousehold(f fieldErrors, h Household, now time.Time) {
 	if len(h.Members) > 30 {
 		f.add("household.members", "家庭成员不能超过30人")
 	}
-	head := NormalizeIDNumber(h.IDNumber)
+	head := NormalizeNumber(h.IDNumber)
 	seen := map[string]int{}
 	for i, m := range h.Members {
 		key := fmt.Sprintf("household.members[%d]", i)
 		f.text(key+".name", m.Name, true, maxNameLen, "成员姓名")
 		f.text(key+".relation", m.Relation, false, 20, "与户主关系")
-		id := NormalizeIDNumber(m.IDNumber)
+		id := NormalizeNumber(m.IDNumber)
 		if id == "" {
 			continue
 		}

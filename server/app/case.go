@@ -119,7 +119,7 @@ func (a *App) createCase(c echo.Context) error {
 	}
 	stored, created, err := a.DB.Cases.Create(ctx, n)
 	if err != nil {
-		return err
+		return narrowDuplicate(err, act)
 	}
 	status := http.StatusOK
 	if created {
@@ -127,6 +127,18 @@ func (a *App) createCase(c echo.Context) error {
 		logOf(c).Info("case filed", "case", stored.ID, "village", stored.VillageCode, "by", act.UserID)
 	}
 	return a.answerCase(c, status, stored, act, now, p)
+}
+
+// narrowDuplicate tells act what it may know of another application that
+// holds a number of its filing (domain.Duplicate.For: the other file
+// inside act's area, only whom to ask outside it); other errors pass as
+// they are.
+func narrowDuplicate(err error, act domain.Actor) error {
+	var d *domain.Duplicate
+	if errors.As(err, &d) {
+		return d.For(act)
+	}
+	return err
 }
 
 // answerCase sends the file with its ETag.
@@ -152,8 +164,9 @@ func (a *App) getCase(c echo.Context) error {
 
 // listResponse is GET /api/cases.
 type listResponse struct {
-	Items      []caseItem `json:"items"`
-	NextCursor string     `json:"next_cursor"`
+	Items      []caseItem  `json:"items"`
+	NextCursor string      `json:"next_cursor"`
+	Search     *searchJSON `json:"search,omitempty"` // how q was understood; absent without q
 }
 
 func (a *App) listCases(c echo.Context) error {
@@ -164,8 +177,15 @@ func (a *App) listCases(c echo.Context) error {
 	}
 	qp := c.QueryParams()
 	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Q: qp.Get("q"), Cursor: qp.Get("cursor"),
+	q := mongodb.ListQuery{Area: act.AreaCode, Cursor: qp.Get("cursor"),
 		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
+	search, err := domain.PlanSearch(act, qp.Get("q"))
+	if e, ok := domain.AsError(err); ok {
+		for k, v := range e.Fields {
+			bad[k] = v
+		}
+	}
+	q.Search = search
 	if v := qp.Get("program_year"); v != "" {
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 2000 || y > 2100 {
@@ -194,13 +214,16 @@ func (a *App) listCases(c echo.Context) error {
 			q.Stages = append(q.Stages, domain.Stage(s))
 		}
 	}
-	if len([]rune(q.Q)) > 40 {
-		bad["q"] = "搜索内容过长"
-	}
 	if len(bad) > 0 {
 		return domain.InvalidFields(bad)
 	}
 	now := a.Now()
+	if search.By != "" {
+		if err := a.searches.take(act.UserID, now); err != nil {
+			logOf(c).Warn("searches refused", "by", act.UserID)
+			return err
+		}
+	}
 	progs := map[int]domain.Program{}
 	programOf := func(year int) (domain.Program, error) {
 		if p, ok := progs[year]; ok {
@@ -238,7 +261,12 @@ func (a *App) listCases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor}
+	if search.By == domain.SearchByIDNumber {
+		if err := a.recordIDSearch(c, act, search, page.Items, now); err != nil {
+			return err
+		}
+	}
+	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor, Search: toSearchJSON(search)}
 	for _, cs := range page.Items {
 		p, err := programOf(cs.ProgramYear)
 		if err != nil {
@@ -295,6 +323,7 @@ func (a *App) editCase(c echo.Context) error {
 	n, p, err := a.changeCase(ctx, act, c.Param("id"), func(cs domain.Case, p domain.Program) (domain.Case, error) {
 		return domain.Edit(cs, p, act, version, upd, now)
 	})
+	err = narrowDuplicate(err, act)
 	if e, ok := domain.AsError(err); ok && e.Code == "stale_version" {
 		return c.JSON(http.StatusPreconditionFailed, errorBody{errorJSON{Code: e.Code, Message: e.Message, Details: e.Details}})
 	}

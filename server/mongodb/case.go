@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -45,6 +46,9 @@ type Cases struct {
 	// ListFromDB makes List query the database even on FerretDB (tests
 	// use it to cover the MongoDB path).
 	ListFromDB bool
+
+	healMu  sync.Mutex
+	doubled []DoubledCase // found by Reconcile (healKeys)
 }
 
 // newCases returns the case store on db (one per DB: see Open).
@@ -115,8 +119,8 @@ func (s *Cases) Get(ctx context.Context, id string) (domain.Case, error) {
 // when a case with c.ID exists and was filed with the same content, it is
 // returned with created false; with other content the answer is a conflict
 // "id_conflict". Another active application of the same person or 户口簿
-// in the program is a conflict "duplicate_application" naming that case
-// with masked identifiers.
+// in the program is a *domain.Duplicate naming that case, for the caller
+// to narrow by who files (domain.Duplicate.For).
 func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, created bool, err error) {
 	ctx, cancel := detach(ctx)
 	defer cancel()
@@ -202,7 +206,7 @@ func (s *Cases) existing(ctx context.Context, id, filing string) (domain.Case, b
 // length and warning count. When the stored case has a newer version the answer is a
 // conflict "stale_version" with the current version in Details; when it
 // only gained history, ErrChanged; when next names a person or 户口簿 of
-// another active application, "duplicate_application".
+// another active application, a *domain.Duplicate.
 func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 	if old.ID != next.ID {
 		return fmt.Errorf("update case %s: id changed to %s", old.ID, next.ID)
@@ -344,7 +348,10 @@ type ListQuery struct {
 	Township    string
 	Village     string
 	Stages      []domain.Stage // any of these; nil means all, empty non-nil means none
-	Q           string         // head name fragment, or trailing digits (or all 18) of the 身份证号
+	// Search, when its By is set, keeps the cases it matches: the head's
+	// name containing Name, the head's 身份证号 ending in IDTail or being
+	// IDNumber, as domain.PlanSearch decided for the searcher.
+	Search      domain.Search
 	HasWarnings bool
 	// Keep, when set, is applied to each case after the database filter
 	// (for "awaiting my action", which only the domain can decide).
@@ -364,8 +371,6 @@ type listCursor struct {
 	I string `json:"i"`
 }
 
-var idFragment = regexp.MustCompile(`^[0-9]{1,17}[0-9Xx]?$`)
-
 // List returns cases sorted by updated_at descending, then id, one page
 // at a time. The cases come without their history, with identifiers
 // masked and photos reduced to id, kind and time: enough for a list row,
@@ -374,7 +379,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
-	if q.Stages != nil && len(q.Stages) == 0 {
+	if q.Stages != nil && len(q.Stages) == 0 || !searchable(q.Search) {
 		return ListPage{}, nil
 	}
 	if s.view != nil && !s.ListFromDB {
@@ -396,17 +401,13 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.HasWarnings {
 		and = append(and, bson.M{"has_warnings": true})
 	}
-	if t := strings.TrimSpace(q.Q); t != "" {
-		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}}
-		if idFragment.MatchString(t) {
-			id := normID(t)
-			if len(id) == 18 {
-				or = append(or, bson.M{"id_hash": hashHex(id)})
-			} else if len(id) <= 6 {
-				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
-			}
-		}
-		and = append(and, bson.M{"$or": or})
+	switch q.Search.By {
+	case domain.SearchByName:
+		and = append(and, bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(q.Search.Name)}})
+	case domain.SearchByIDTail:
+		and = append(and, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(q.Search.IDTail) + "$"}})
+	case domain.SearchByIDNumber:
+		and = append(and, bson.M{"id_hash": IDNumberHash(q.Search.IDNumber)})
 	}
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
@@ -454,6 +455,37 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
 	}
 	return page, nil
+}
+
+// searchable reports whether s can match anything: no search, or one
+// with the value its By names.
+func searchable(s domain.Search) bool {
+	switch s.By {
+	case "":
+		return true
+	case domain.SearchByName:
+		return s.Name != ""
+	case domain.SearchByIDTail:
+		return s.IDTail != "" && len(s.IDTail) <= 6
+	case domain.SearchByIDNumber:
+		return s.IDNumber != ""
+	}
+	return false
+}
+
+// matcher is s (searchable) as a test of the list view's entries, as the
+// database query of List applies it.
+func matcher(s domain.Search) func(viewEntry) bool {
+	switch s.By {
+	case domain.SearchByName:
+		return func(e viewEntry) bool { return strings.Contains(e.c.Household.HeadName, s.Name) }
+	case domain.SearchByIDTail:
+		return func(e viewEntry) bool { return strings.HasSuffix(e.idTail, s.IDTail) }
+	case domain.SearchByIDNumber:
+		h := IDNumberHash(s.IDNumber)
+		return func(e viewEntry) bool { return e.idHash == h }
+	}
+	return func(viewEntry) bool { return true }
 }
 
 // cursorAfter is the opaque cursor of the page that follows case last.

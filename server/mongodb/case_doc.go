@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/yongjing/anju/domain"
@@ -243,9 +242,21 @@ func hashHex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// normID is the comparable form of a 身份证号 (the check character may be
-// typed as a lower-case x).
-func normID(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// IDNumberHash is the hex SHA-256 of a 身份证号 in its normal form
+// (domain.NormalizeNumber), "" for none: a case's id_hash, its identity
+// reservation, and what a search by the whole number is recorded under,
+// so an auditor can match a recorded search to the case it found.
+func IDNumberHash(s string) string {
+	id := domain.NormalizeNumber(s)
+	if id == "" {
+		return ""
+	}
+	return hashHex(id)
+}
+
+// idTail is what the store keeps of a 身份证号 (normal form) for a search
+// by its last characters: the last 6, the most any search uses.
+func idTail(id string) string { return id[max(0, len(id)-6):] }
 
 // FilingHash fingerprints what a phone sent when it filed c: a retry of
 // the same create carries the same fingerprint, a reused id with another
@@ -288,9 +299,9 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		FilingHash:    filingHash,
 		HistoryLen:    len(c.History),
 	}
-	if id := normID(c.Household.IDNumber); id != "" {
-		d.IDHash = hashHex(id)
-		d.IDTail = id[max(0, len(id)-6):]
+	if id := domain.NormalizeNumber(c.Household.IDNumber); id != "" {
+		d.IDHash = IDNumberHash(id)
+		d.IDTail = idTail(id)
 	}
 	for _, m := range c.Household.Members {
 		d.Household.Members = append(d.Household.Members, memberDoc(m))

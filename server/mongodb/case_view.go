@@ -39,8 +39,8 @@ type viewEntry struct {
 // entryOf is what the view keeps of c.
 func entryOf(c domain.Case) viewEntry {
 	e := viewEntry{rank: [3]int{c.Version, len(c.History), len(c.Warnings)}}
-	if id := normID(c.Household.IDNumber); id != "" {
-		e.idHash, e.idTail = hashHex(id), id[max(0, len(id)-6):]
+	if id := domain.NormalizeNumber(c.Household.IDNumber); id != "" {
+		e.idHash, e.idTail = IDNumberHash(id), idTail(id)
 	}
 	n := c
 	n.History = nil
@@ -150,11 +150,7 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 	for _, st := range q.Stages {
 		stages[st] = true
 	}
-	text := strings.TrimSpace(q.Q)
-	idQ := ""
-	if idFragment.MatchString(text) {
-		idQ = normID(text)
-	}
+	match := matcher(q.Search)
 	v.mu.RLock()
 	var hits []domain.Case
 	for _, e := range v.byID {
@@ -168,12 +164,8 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 			q.HasWarnings && len(c.Warnings) == 0:
 			continue
 		}
-		if text != "" {
-			byName := strings.Contains(c.Household.HeadName, text)
-			byID := idQ != "" && ((len(idQ) == 18 && e.idHash == hashHex(idQ)) || (len(idQ) <= 6 && strings.HasSuffix(e.idTail, idQ)))
-			if !byName && !byID {
-				continue
-			}
+		if !match(e) {
+			continue
 		}
 		if cur != nil {
 			u := c.UpdatedAt.UnixMilli()

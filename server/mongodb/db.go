@@ -24,6 +24,8 @@ type DB struct {
 	Programs *Programs
 	Tokens   *Tokens
 	Lockouts *Lockouts
+	// IDSearches records searches of the case list by a whole 身份证号.
+	IDSearches *IDSearches
 
 	db       *mongo.Database
 	embedded bool
@@ -60,6 +62,7 @@ func Open(ctx context.Context, db *mongo.Database, opt Options) (*DB, error) {
 	d.Programs = NewPrograms(db)
 	d.Tokens = NewTokens(db)
 	d.Lockouts = NewLockouts(db)
+	d.IDSearches = NewIDSearches(db)
 	return d, nil
 }
 

@@ -6,7 +6,7 @@ import { h, clear, field, options, section, toast } from '../ui.js';
 import { kv } from '../db.js';
 import * as api from '../api.js';
 import { HOUSEHOLD_TYPES, STRUCTURES, METHODS, FLAGS, BASES, GRADES, label, yuan } from '../labels.js';
-import { assess, validateIDNumber } from '../rules.js';
+import { assess, validateIDNumber, normalizeNumber } from '../rules.js';
 import { uuid, CREATE } from '../outbox.js';
 import { photoPicker, queuePhotos } from '../photos.js';
 import { currentPosition } from '../image.js';
@@ -27,7 +27,7 @@ export async function newCaseView(main, app) {
   const members = h('div', { class: 'members' });
   const addMember = () => {
     const row = h('div', { class: 'member row wrap' },
-      inp('m_name', { placeholder: '姓名' }), inp('m_id', { placeholder: '身份证号', maxlength: 18, class: 'id' }),
+      inp('m_name', { placeholder: '姓名' }), inp('m_id', { placeholder: '身份证号', maxlength: 30, class: 'id' }),
       inp('m_rel', { placeholder: '与户主关系' }),
       h('button', { type: 'button', class: 'btn small ghost', onclick: () => row.remove() }, '删除'),
       h('div', { class: 'err' }));
@@ -41,7 +41,7 @@ export async function newCaseView(main, app) {
   const form = h('form', { class: 'stack', novalidate: true },
     section('户主与家庭',
       field('户主姓名', inp('head_name', { required: true, autocomplete: 'off' }), { required: true, name: 'household.head_name' }),
-      field('身份证号', inp('id_number', { maxlength: 18, required: true, autocomplete: 'off', inputmode: 'text' }), { required: true, name: 'household.id_number', hint: '18位，最后一位可为X' }),
+      field('身份证号', inp('id_number', { maxlength: 30, required: true, autocomplete: 'off', inputmode: 'text' }), { required: true, name: 'household.id_number', hint: '18位，最后一位可为X' }),
       field('联系电话', inp('phone', { type: 'tel', inputmode: 'tel', maxlength: 11 }), { name: 'household.phone' }),
       field('户口簿编号', inp('hukou_no', { required: true }), { required: true, name: 'household.hukou_no' }),
       field('农户类型', h('select', { name: 'type', required: true }, options(HOUSEHOLD_TYPES, '', '请选择')), { required: true, name: 'household.type' }),
@@ -75,14 +75,14 @@ export async function newCaseView(main, app) {
 
   function body() {
     const mem = [...members.querySelectorAll('.member')].map((r) => ({
-      name: r.querySelector('[name=m_name]').value.trim(), id_number: r.querySelector('[name=m_id]').value.trim().toUpperCase(), relation: r.querySelector('[name=m_rel]').value.trim(),
+      name: r.querySelector('[name=m_name]').value.trim(), id_number: normalizeNumber(r.querySelector('[name=m_id]').value), relation: r.querySelector('[name=m_rel]').value.trim(),
     })).filter((m) => m.name || m.id_number);
     const flags = {};
     for (const k of Object.keys(FLAGS)) flags[k] = checked(k);
     const method = form.querySelector('[name=method]:checked');
     return {
       program_year: year, village_code: app.user.area_code,
-      household: { head_name: value('head_name'), id_number: value('id_number').toUpperCase(), phone: value('phone'), hukou_no: value('hukou_no'), type: value('type'), members: mem },
+      household: { head_name: value('head_name'), id_number: normalizeNumber(value('id_number')), phone: value('phone'), hukou_no: normalizeNumber(value('hukou_no')), type: value('type'), members: mem },
       house: { address: value('address'), built_year: Number(value('built_year')) || 0, structure: value('structure'), floor_area_m2: Number(value('floor_area_m2')) || 0, only_house: checked('only_house'), lat: pos.lat, lng: pos.lng },
       method: method ? method.value : '', flags, reapplication_reason: checked('previously_renovated') ? value('reapplication_reason') : '',
     };
@@ -116,7 +116,7 @@ export async function newCaseView(main, app) {
     }
     let memBad = false;
     for (const r of editing ? [] : members.querySelectorAll('.member')) {
-      const id = r.querySelector('[name=m_id]').value.trim();
+      const id = normalizeNumber(r.querySelector('[name=m_id]').value);
       const msg = id ? validateIDNumber(id) : '';
       r.querySelector('.err').textContent = msg;
       if (msg) memBad = true;
