@@ -38,6 +38,8 @@ func (a *App) readableCase(ctx context.Context, act domain.Actor, id string) (do
 // the stored case and its program. Photo uploads use it too.
 func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 	step func(c domain.Case, p domain.Program) (domain.Case, error)) (domain.Case, domain.Program, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	s := a.DB.Cases
 	for attempt := 0; ; attempt++ {
 		c, err := a.readableCase(ctx, act, id)

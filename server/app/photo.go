@@ -22,11 +22,6 @@ import (
 // itself, for the other fields and the multipart framing.
 const maxPhotoFormBytes = 64 << 10
 
-// photoFilingTimeout bounds the filing of a received photo (objects, case,
-// warnings), which runs detached from the request: a phone that walks out
-// of signal after sending the whole file does not cut it short.
-const photoFilingTimeout = 2 * time.Minute
-
 // errAlreadyFiled ends the case update of a retried upload whose photo
 // the case already holds.
 var errAlreadyFiled = errors.New("photo already filed")
@@ -134,7 +129,7 @@ type filedPhoto struct {
 // answers the stored photo (created false), and makes sure the index
 // holds it.
 func (a *App) filePhoto(ctx context.Context, act domain.Actor, caseID string, ph domain.Photo, sp *uploads.Spooled, declared string) (filedPhoto, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), photoFilingTimeout)
+	ctx, cancel := detach(ctx)
 	defer cancel()
 	cs, err := a.readableCase(ctx, act, caseID)
 	if err != nil {
