@@ -1,17 +1,16 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
 // Create files a new case: a village cadre files it for a village in their
-// own area, the filing is validated (ValidateNewCase), and the case starts
-// at applied with version 1 and a "create" history entry. Lifecycle
-// records the client may have sent are dropped; 身份证号 are normalized
-// (trimmed, final x upper-cased).
+// own area, the filing is cleaned and validated (prepareFiling), and the
+// case starts at applied with version 1 and a "create" history entry.
+// Lifecycle records the client may have sent are dropped.
 func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
@@ -19,17 +18,17 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只能为本村农户提交申请")
 	}
-	n := Case{
-		ID:            strings.TrimSpace(c.ID),
+	n, err := prepareFiling(Case{
+		ID:            c.ID,
 		ProgramYear:   c.ProgramYear,
 		VillageCode:   c.VillageCode,
-		Household:     normalizeHousehold(c.Household),
+		Household:     c.Household,
 		House:         c.House,
 		Method:        c.Method,
 		Flags:         c.Flags,
-		Reapplication: strings.TrimSpace(c.Reapplication),
-	}
-	if err := ValidateNewCase(n, p, now); err != nil {
+		Reapplication: c.Reapplication,
+	}, p, now)
+	if err != nil {
 		return Case{}, err
 	}
 	n.Stage = StageApplied
@@ -39,20 +38,6 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	n.UpdatedAt = now
 	appendHistory(&n, ActionCreate, actor, "", filingRecord(n, true, true, true, true), now)
 	return n, nil
-}
-
-func normalizeHousehold(h Household) Household {
-	h.HeadName = strings.TrimSpace(h.HeadName)
-	h.IDNumber = NormalizeIDNumber(h.IDNumber)
-	h.Phone = strings.TrimSpace(h.Phone)
-	h.HukouNo = strings.TrimSpace(h.HukouNo)
-	h.Members = slices.Clone(h.Members)
-	for i := range h.Members {
-		h.Members[i].Name = strings.TrimSpace(h.Members[i].Name)
-		h.Members[i].IDNumber = NormalizeIDNumber(h.Members[i].IDNumber)
-		h.Members[i].Relation = strings.TrimSpace(h.Members[i].Relation)
-	}
-	return h
 }
 
 // filingRecord is the masked history input of a filing or an edit, with
@@ -117,11 +102,7 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 	}
 	n := clone(c)
 	if upd.Household != nil {
-		n.Household = normalizeHousehold(*upd.Household)
-		if n.Household.Type != c.Household.Type || n.Household.IDNumber != c.Household.IDNumber ||
-			n.Household.HukouNo != c.Household.HukouNo {
-			n.Verification = nil
-		}
+		n.Household = *upd.Household
 	}
 	if upd.House != nil {
 		n.House = *upd.House
@@ -133,10 +114,15 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 		n.Flags = *upd.Flags
 	}
 	if upd.Reapplication != nil {
-		n.Reapplication = strings.TrimSpace(*upd.Reapplication)
+		n.Reapplication = *upd.Reapplication
 	}
-	if err := ValidateNewCase(n, p, now); err != nil {
+	n, err := prepareFiling(n, p, now)
+	if err != nil {
 		return Case{}, err
+	}
+	if upd.Household != nil && (n.Household.Type != c.Household.Type || n.Household.IDNumber != c.Household.IDNumber ||
+		n.Household.HukouNo != c.Household.HukouNo) {
+		n.Verification = nil
 	}
 	n.Version++
 	n.UpdatedAt = now
@@ -204,21 +190,7 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 	if err := mayAddPhoto(c, actor); err != nil {
 		return Case{}, err
 	}
-	f := fieldErrors{}
-	f.text("id", ph.ID, true, 64, "照片编号")
-	if !ph.Kind.Valid() {
-		f.add("kind", "照片类别无效")
-	}
-	if !isHex64(ph.SHA256) {
-		f.add("file", "照片内容缺失")
-	}
-	if !validFloat(ph.Lat) || ph.Lat < -90 || ph.Lat > 90 {
-		f.add("lat", "纬度应在-90至90之间")
-	}
-	if !validFloat(ph.Lng) || ph.Lng < -180 || ph.Lng > 180 {
-		f.add("lng", "经度应在-180至180之间")
-	}
-	if err := f.err(); err != nil {
+	if err := checkPhoto(c, ph); err != nil {
 		return Case{}, err
 	}
 	if slices.ContainsFunc(c.Photos, func(p Photo) bool { return p.ID == ph.ID }) {
@@ -236,6 +208,25 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 		"taken_at": ph.TakenAt.UTC().Format(time.RFC3339Nano), "lat": ph.Lat, "lng": ph.Lng,
 	}, now)
 	return n, nil
+}
+
+// checkPhoto checks a photo's fields: a client id (ValidClientID), a
+// known kind, its content hash, finite coordinates and accuracy in range.
+func checkPhoto(c Case, ph Photo) error {
+	f := fieldErrors{}
+	if msg := ClientIDProblem("照片编号", ph.ID); msg != "" {
+		f.add("id", msg)
+	}
+	if !ph.Kind.Valid() {
+		f.add("kind", "照片类别无效")
+	}
+	if !isHex64(ph.SHA256) {
+		f.add("file", "照片内容缺失")
+	}
+	f.number("lat", ph.Lat, -90, 90, "纬度应在-90至90之间")
+	f.number("lng", ph.Lng, -180, 180, "经度应在-180至180之间")
+	f.number("accuracy", ph.Accuracy, 0, MaxPhotoAccuracyM, fmt.Sprintf("定位精度应在0至%d米之间", MaxPhotoAccuracyM))
+	return f.err()
 }
 
 // mayAddPhoto runs AddPhoto's checks before the photo itself: the case is

@@ -257,7 +257,7 @@ func villageReview(n *Case, x ctx) (map[string]any, error) {
 			f.add("publicity_start", "公示张贴日期不能早于评议会议日期")
 		}
 	case ResultFail:
-		f.text("reason", in.Reason, true, maxLongText, "不予通过的原因")
+		f.text("reason", &in.Reason, ruleFailReason, true)
 	default:
 		f.add("result", "请选择评议结果：通过(pass)或不通过(fail)")
 	}
@@ -294,7 +294,7 @@ func publicityOf(n *Case) *Publicity {
 
 func recordObjection(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
-	f.text("text", in.Text, true, maxLongText, "异议内容")
+	f.text("text", &in.Text, ruleObjection, true)
 	if f.date("received_on", in.ReceivedOn, x.today, true, "收到日期") {
 		if pub := publicityOf(n); pub != nil && in.ReceivedOn < pub.Start {
 			f.add("received_on", "收到日期不能早于公示开始日期")
@@ -325,9 +325,9 @@ func resolveObjection(n *Case, x ctx) (map[string]any, error) {
 	}
 	switch in.Outcome {
 	case OutcomeDismissed:
-		f.text("explanation", in.Explanation, true, maxLongText, "不予采纳的说明")
+		f.text("explanation", &in.Explanation, ruleDismissal, true)
 	case OutcomeUpheld:
-		f.text("explanation", in.Explanation, false, maxLongText, "处理说明")
+		f.text("explanation", &in.Explanation, ruleResolution, false)
 	default:
 		f.add("outcome", "请选择处理结果：不予采纳(dismissed)或异议成立(upheld)")
 	}
@@ -420,7 +420,7 @@ func townshipReview(n *Case, x ctx) (map[string]any, error) {
 			f.add("publicity_start", "乡镇公示开始日期不能早于村级公示结束日期")
 		}
 	case ResultReturn:
-		f.text("reason", in.Reason, true, maxLongText, "退回原因")
+		f.text("reason", &in.Reason, ruleReturnReason, true)
 	default:
 		f.add("result", "请选择初审结果：通过(pass)或退回(return)")
 	}
@@ -443,9 +443,9 @@ func verifyHousehold(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
 	switch in.Result {
 	case ResultPass:
-		f.text("certificate_ref", in.CertificateRef, true, maxShortText, "认定文件或证件编号")
+		f.text("certificate_ref", &in.CertificateRef, ruleCertificate, true)
 	case ResultReturn:
-		f.text("reason", in.Reason, true, maxLongText, "退回原因")
+		f.text("reason", &in.Reason, ruleReturnReason, true)
 	default:
 		f.add("result", "请选择认定结果：通过(pass)或退回(return)")
 	}
@@ -472,10 +472,8 @@ func appraise(n *Case, x ctx) (map[string]any, error) {
 	if !in.Structure.Valid() {
 		f.add("structure", "请选择房屋结构")
 	}
-	if in.BuiltYear < 1900 || in.BuiltYear > x.p.Year {
-		f.add("built_year", fmt.Sprintf("建房年份应在1900至%d之间", x.p.Year))
-	}
-	f.text("notes", in.Notes, false, maxLongText, "鉴定意见")
+	f.year("built_year", in.BuiltYear, x.p.Year, "建房年份")
+	f.text("notes", &in.Notes, ruleNotes, false)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -543,19 +541,19 @@ func approve(n *Case, x ctx) (map[string]any, error) {
 }
 
 func countyReturn(n *Case, x ctx) (map[string]any, error) {
-	f := fieldErrors{}
-	f.text("reason", x.in.Reason, true, maxLongText, "退回原因")
+	in, f := x.in, fieldErrors{}
+	f.text("reason", &in.Reason, ruleReturnReason, true)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	returnToApplied(n, x, x.in.Reason)
+	returnToApplied(n, x, in.Reason)
 	return map[string]any{"reason": n.ReturnReason}, nil
 }
 
 func startConstruction(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
-	f.text("builder_name", in.BuilderName, true, maxNameLen, "施工方(工匠或施工队)名称")
-	f.text("builder_cert_no", in.BuilderCertNo, true, maxNameLen, "工匠培训证书或施工资质编号")
+	f.text("builder_name", &in.BuilderName, ruleBuilder, true)
+	f.text("builder_cert_no", &in.BuilderCertNo, ruleBuilderCert, true)
 	okS := f.date("start_date", in.StartDate, x.today, true, "开工日期")
 	if okS && n.Approval != nil && in.StartDate < DateOf(n.Approval.At) {
 		f.add("start_date", "开工日期不能早于审批日期")
@@ -642,18 +640,19 @@ func accept(n *Case, x ctx) (map[string]any, error) {
 		}
 	}
 	if pass || in.MeasuredAreaM2 != 0 {
-		if !validFloat(in.MeasuredAreaM2) || in.MeasuredAreaM2 < 5 || in.MeasuredAreaM2 > 1000 {
-			f.add("measured_area_m2", "实测面积应在5至1000平方米之间")
-		}
+		f.number("measured_area_m2", in.MeasuredAreaM2, minFloorAreaM2, maxFloorAreaM2,
+			fmt.Sprintf("实测面积应在%d至%d平方米之间", minFloorAreaM2, maxFloorAreaM2))
 	}
 	if pass || in.Storeys != 0 {
-		if in.Storeys < 1 || in.Storeys > 5 {
-			f.add("storeys", "层数应在1至5层之间")
+		if in.Storeys < 1 || in.Storeys > maxStoreys {
+			f.add("storeys", fmt.Sprintf("层数应在1至%d层之间", maxStoreys))
 		}
 	}
-	f.text("items_to_fix", in.ItemsToFix, in.Result == ResultRectify, maxLongText, "整改事项")
+	f.text("items_to_fix", &in.ItemsToFix, ruleItemsToFix, in.Result == ResultRectify)
+	in.Signatures = slices.Clone(in.Signatures)
 	seen := map[SignerRole]bool{}
-	for i, s := range in.Signatures {
+	for i := range in.Signatures {
+		s := &in.Signatures[i]
 		key := fmt.Sprintf("signatures[%d]", i)
 		if !s.SignerRole.Valid() {
 			f.add(key+".signer_role", "签字人应为户主、住建局技术人员或乡镇干部")
@@ -661,7 +660,7 @@ func accept(n *Case, x ctx) (map[string]any, error) {
 			f.add(key+".signer_role", s.SignerRole.Label()+"重复签字")
 		}
 		seen[s.SignerRole] = true
-		f.text(key+".signer_name", s.SignerName, true, maxNameLen, "签字人姓名")
+		f.text(key+".signer_name", &s.SignerName, ruleSignerName, true)
 		if !isHex64(s.SHA256) {
 			f.add(key+".image_png_base64", "签名图片缺失或无效")
 		}
@@ -766,15 +765,17 @@ func AcceptanceFormHash(caseID string, a Acceptance) string {
 
 func disburse(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
-	f.text("bank", in.Bank, true, maxNameLen, "开户银行")
-	acct := strings.ReplaceAll(strings.TrimSpace(in.AccountNo), " ", "")
-	if acct == "" {
+	f.text("bank", &in.Bank, ruleBank, true)
+	f.text("account_no", &in.AccountNo, ruleAccountNo, false)
+	acct := strings.ReplaceAll(in.AccountNo, " ", "")
+	if _, bad := f["account_no"]; bad {
+	} else if acct == "" {
 		f.add("account_no", "请填写一卡通账号")
 	} else if len(acct) < 8 || len(acct) > 30 || strings.Trim(acct, "0123456789") != "" {
 		f.add("account_no", "一卡通账号应为8至30位数字")
 	}
-	f.text("payee_name", in.PayeeName, true, maxNameLen, "收款人姓名")
-	f.text("voucher_no", in.VoucherNo, true, maxShortText, "拨付凭证号")
+	f.text("payee_name", &in.PayeeName, rulePayee, true)
+	f.text("voucher_no", &in.VoucherNo, ruleVoucher, true)
 	last := n.lastPassedAcceptance()
 	if f.date("paid_on", in.PaidOn, x.today, true, "拨付日期") && last != nil && in.PaidOn < DateOf(last.At) {
 		f.add("paid_on", "拨付日期不能早于验收日期")
@@ -834,13 +835,13 @@ func archive(n *Case, x ctx) (map[string]any, error) {
 }
 
 func withdraw(n *Case, x ctx) (map[string]any, error) {
-	f := fieldErrors{}
-	f.text("reason", x.in.Reason, true, maxLongText, "撤回原因")
+	in, f := x.in, fieldErrors{}
+	f.text("reason", &in.Reason, ruleWithdraw, true)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
 	n.Stage = StageWithdrawn
-	n.CloseReason = strings.TrimSpace(x.in.Reason)
+	n.CloseReason = in.Reason
 	return map[string]any{"reason": n.CloseReason}, nil
 }
 

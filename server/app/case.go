@@ -102,8 +102,8 @@ func (a *App) createCase(c echo.Context) error {
 	if _, err := a.area(ctx, req.VillageCode); err != nil {
 		return domain.InvalidFields(map[string]string{"village_code": "该村不存在"})
 	}
-	if strings.TrimSpace(req.ID) == "" || len(req.ID) > 64 {
-		return domain.InvalidFields(map[string]string{"id": "缺少申请编号"})
+	if msg := domain.ClientIDProblem("申请编号", req.ID); msg != "" {
+		return domain.InvalidFields(map[string]string{"id": msg})
 	}
 	p, err := a.program(ctx, req.ProgramYear)
 	if err != nil {
@@ -164,7 +164,7 @@ func (a *App) listCases(c echo.Context) error {
 	}
 	qp := c.QueryParams()
 	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Q: qp.Get("q"), Cursor: qp.Get("cursor"),
+	q := mongodb.ListQuery{Area: act.AreaCode, Q: domain.CleanSearch(qp.Get("q")), Cursor: qp.Get("cursor"),
 		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
 	if v := qp.Get("program_year"); v != "" {
 		y, err := strconv.Atoi(v)
