@@ -10,7 +10,8 @@ import (
 // Create files a new case: a village cadre files it for a village in their
 // own area, the filing is cleaned and validated (prepareFiling), and the
 // case starts at applied with version 1 and a "create" history entry.
-// Lifecycle records the client may have sent are dropped.
+// Lifecycle records the client may have sent are dropped. FiledAt is the
+// phone's time of the application, bounded by FilingTime.
 func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
@@ -33,11 +34,40 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	}
 	n.Stage = StageApplied
 	n.Version = 1
+	n.FiledAt = FilingTime(c.FiledAt, now)
 	n.CreatedAt = now
 	n.CreatedBy = actor.UserID
 	n.UpdatedAt = now
 	appendHistory(&n, ActionCreate, actor, "", filingRecord(n, true, true, true, true), now)
 	return n, nil
+}
+
+// MaxOfflineFiling is how long before the server receives it an
+// application may say it was made on the phone. A phone may stay out of
+// signal for days, but a phone whose clock is wrong by months must not
+// let a 公示 be dated before the case existed.
+const MaxOfflineFiling = 30 * 24 * time.Hour
+
+// FilingTime is the time an application counts as made: the phone's time
+// phone, never later than received (a clock running ahead) nor more than
+// MaxOfflineFiling earlier; received when the phone sent none.
+func FilingTime(phone, received time.Time) time.Time {
+	switch {
+	case phone.IsZero() || phone.After(received):
+		return received
+	case phone.Before(received.Add(-MaxOfflineFiling)):
+		return received.Add(-MaxOfflineFiling)
+	}
+	return phone
+}
+
+// FilingDate is the calendar day the application was made (FiledAt, or
+// CreatedAt on cases filed before FiledAt was recorded).
+func (c Case) FilingDate() Date {
+	if !c.FiledAt.IsZero() {
+		return DateOf(c.FiledAt)
+	}
+	return DateOf(c.CreatedAt)
 }
 
 // filingRecord is the masked history input of a filing or an edit, with
@@ -72,6 +102,9 @@ func filingRecord(c Case, household, house, method, flags bool) map[string]any {
 		r["reapplication_reason"] = c.Reapplication
 	}
 	if household && house && method && flags {
+		if !c.FiledAt.IsZero() {
+			r["filed_at"] = c.FiledAt.UTC().Format(time.RFC3339Nano)
+		}
 		r["id"] = c.ID
 		r["program_year"] = c.ProgramYear
 		r["village_code"] = c.VillageCode
@@ -211,7 +244,11 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 }
 
 // checkPhoto checks a photo's fields: a client id (ValidClientID), a
-// known kind, its content hash, finite coordinates and accuracy in range.
+// known kind, its content hash, finite coordinates and accuracy in range,
+// and, for the photo of a posted notice, a device time not before the
+// posting date of that 公示 when it is recorded (a photo of the notice
+// taken before it was posted proves nothing): taken_at is refused naming
+// the earliest date allowed, in Details["earliest_date"] too.
 func checkPhoto(c Case, ph Photo) error {
 	f := fieldErrors{}
 	if msg := ClientIDProblem("照片编号", ph.ID); msg != "" {
@@ -226,7 +263,35 @@ func checkPhoto(c Case, ph Photo) error {
 	f.number("lat", ph.Lat, -90, 90, "纬度应在-90至90之间")
 	f.number("lng", ph.Lng, -180, 180, "经度应在-180至180之间")
 	f.number("accuracy", ph.Accuracy, 0, MaxPhotoAccuracyM, fmt.Sprintf("定位精度应在0至%d米之间", MaxPhotoAccuracyM))
-	return f.err()
+	if err := f.err(); err != nil {
+		return err
+	}
+	if pub, name := noticePublicity(c, ph.Kind); pub != nil && !ph.TakenAt.IsZero() && DateOf(ph.TakenAt) < pub.Start {
+		return earliestError("taken_at", pub.Start,
+			fmt.Sprintf("%s照片的拍摄日期早于公示张贴日期，应为%s张贴后拍摄", name, pub.Start))
+	}
+	return nil
+}
+
+// noticePublicity is the 公示 whose posted notice a photo of kind shows,
+// when it is recorded, with its name for messages.
+func noticePublicity(c Case, kind PhotoKind) (*Publicity, string) {
+	switch kind {
+	case PhotoNoticeVillage:
+		return c.VillagePublicity, "村级公示"
+	case PhotoNoticeTownship:
+		return c.TownshipPublicity, "乡镇公示"
+	}
+	return nil, ""
+}
+
+// earliestError refuses a date (or a photo's time) in field that is
+// before earliest, with msg under the field and earliest in
+// Details["earliest_date"].
+func earliestError(field string, earliest Date, msg string) *Error {
+	e := InvalidFields(map[string]string{field: msg})
+	e.Details = map[string]string{"earliest_date": string(earliest)}
+	return e
 }
 
 // mayAddPhoto runs AddPhoto's checks before the photo itself: the case is

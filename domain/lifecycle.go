@@ -253,7 +253,15 @@ func villageReview(n *Case, x ctx) (map[string]any, error) {
 	case ResultPass:
 		okM := f.date("meeting_date", in.MeetingDate, x.today, true, "评议会议日期")
 		okP := f.date("publicity_start", in.PublicityStart, x.today, true, "公示张贴日期")
-		if okM && okP && in.PublicityStart < in.MeetingDate {
+		earliest, why := n.EarliestVillageDate()
+		if okM && in.MeetingDate < earliest {
+			f.add("meeting_date", fmt.Sprintf("评议会议日期不能早于%s（%s）", earliest, why))
+			f.earliest(earliest)
+		}
+		if okP && in.PublicityStart < earliest {
+			f.add("publicity_start", fmt.Sprintf("公示张贴日期不能早于%s（%s）", earliest, why))
+			f.earliest(earliest)
+		} else if okM && okP && in.PublicityStart < in.MeetingDate {
 			f.add("publicity_start", "公示张贴日期不能早于评议会议日期")
 		}
 	case ResultFail:
@@ -284,6 +292,60 @@ func villageReview(n *Case, x ctx) (map[string]any, error) {
 		"publicity_start": string(in.PublicityStart), "ends_on": string(ends)}, nil
 }
 
+// EarliestVillageDate is the earliest meeting and posting date a village
+// review may record, with why (Chinese): the day the application was made
+// on the phone (FilingDate), or, when later, the day the case last came
+// back to applied (a returned case is reviewed and posted again). So a
+// 公示 cannot be shortened by dating it before the case existed.
+func (c Case) EarliestVillageDate() (Date, string) {
+	d, why := c.FilingDate(), "申请提交日期"
+	if r := c.lastReturnDate(); r > d {
+		d, why = r, "退回重新评议的日期"
+	}
+	return d, why
+}
+
+// EarliestTownshipDate is the earliest posting date of the township 公示,
+// with why: the day the village 公示 was closed, and never before the
+// application was made.
+func (c Case) EarliestTownshipDate() (Date, string) {
+	d, why := c.FilingDate(), "申请提交日期"
+	if v := c.VillagePublicity; v != nil && v.ClosedOn > d {
+		d, why = v.ClosedOn, "村级公示结束日期"
+	}
+	return d, why
+}
+
+// lastReturnDate is the day the case last came back to applied from a
+// later stage ("" if never).
+func (c Case) lastReturnDate() Date {
+	for i := len(c.History) - 1; i >= 0; i-- {
+		h := c.History[i]
+		if h.ToStage == StageApplied && h.FromStage != "" && h.FromStage != StageApplied {
+			return DateOf(h.At)
+		}
+	}
+	return ""
+}
+
+// requireNoticePhoto refuses closing a 公示 without a photo of its notice
+// taken on or after the posting date start (missing_evidence, with
+// Details missing and earliest_date): a photo from before the posting
+// does not show the notice posted.
+func requireNoticePhoto(c *Case, kind PhotoKind, start Date) error {
+	if slices.ContainsFunc(c.Photos, func(ph Photo) bool { return ph.Kind == kind && DateOf(ph.TakenAt) >= start }) {
+		return nil
+	}
+	if len(c.MissingPhotos(kind)) > 0 {
+		e := evidenceError([]PhotoKind{kind})
+		e.Details["earliest_date"] = string(start)
+		return e
+	}
+	e := unprocessable("missing_evidence", "缺少证明材料：%s须在张贴后拍摄（%s或之后），已有的照片拍摄于张贴之前", kind.Label(), start)
+	e.Details = map[string]string{"missing": string(kind), "earliest_date": string(start)}
+	return e
+}
+
 // publicityOf returns the publicity running at the case's stage.
 func publicityOf(n *Case) *Publicity {
 	if n.Stage == StageTownshipPublicity {
@@ -297,7 +359,8 @@ func recordObjection(n *Case, x ctx) (map[string]any, error) {
 	f.text("text", &in.Text, ruleObjection, true)
 	if f.date("received_on", in.ReceivedOn, x.today, true, "收到日期") {
 		if pub := publicityOf(n); pub != nil && in.ReceivedOn < pub.Start {
-			f.add("received_on", "收到日期不能早于公示开始日期")
+			f.add("received_on", fmt.Sprintf("收到日期不能早于%s（公示张贴日期）", pub.Start))
+			f.earliest(pub.Start)
 		}
 	}
 	if err := f.err(); err != nil {
@@ -397,7 +460,7 @@ func closePublicity(n *Case, x ctx) (map[string]any, error) {
 	if n.Stage == StageTownshipPublicity {
 		kind, next = PhotoNoticeTownship, StageCountyReview
 	}
-	if err := requirePhotos(n, kind); err != nil {
+	if err := requireNoticePhoto(n, kind, publicityOf(n).Start); err != nil {
 		return nil, err
 	}
 	p := *publicityOf(n)
@@ -415,9 +478,10 @@ func townshipReview(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
 	switch in.Result {
 	case ResultPass:
-		if f.date("publicity_start", in.PublicityStart, x.today, true, "公示张贴日期") &&
-			n.VillagePublicity != nil && in.PublicityStart < n.VillagePublicity.ClosedOn {
-			f.add("publicity_start", "乡镇公示开始日期不能早于村级公示结束日期")
+		earliest, why := n.EarliestTownshipDate()
+		if f.date("publicity_start", in.PublicityStart, x.today, true, "公示张贴日期") && in.PublicityStart < earliest {
+			f.add("publicity_start", fmt.Sprintf("乡镇公示张贴日期不能早于%s（%s）", earliest, why))
+			f.earliest(earliest)
 		}
 	case ResultReturn:
 		f.text("reason", &in.Reason, ruleReturnReason, true)

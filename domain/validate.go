@@ -149,11 +149,28 @@ func (f fieldErrors) date(key string, d Date, today Date, notFuture bool, label 
 	return true
 }
 
+// earliestKey holds, among the field errors, the earliest date allowed
+// for a date refused as too early; err moves it to Details.
+const earliestKey = "\x00earliest_date"
+
+// earliest records the earliest date allowed for a date refused as too
+// early (Details["earliest_date"] of the error).
+func (f fieldErrors) earliest(d Date) {
+	if old, ok := f[earliestKey]; !ok || string(d) > old {
+		f[earliestKey] = string(d)
+	}
+}
+
 func (f fieldErrors) err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return InvalidFields(f)
+	e := InvalidFields(f)
+	if d, ok := f[earliestKey]; ok {
+		delete(f, earliestKey)
+		e.Details = map[string]string{"earliest_date": d}
+	}
+	return e
 }
 
 func validFloat(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -73,14 +73,21 @@ type caseRequest struct {
 	Method              domain.Method `json:"method"`
 	Flags               flagsJSON     `json:"flags"`
 	ReapplicationReason string        `json:"reapplication_reason"`
+	// FiledAt is when the application was made on the phone (RFC 3339);
+	// the domain bounds it by the time the server receives it.
+	FiledAt *time.Time `json:"filed_at"`
 }
 
 func (r caseRequest) toDomain() domain.Case {
-	return domain.Case{
+	c := domain.Case{
 		ID: r.ID, ProgramYear: r.ProgramYear, VillageCode: r.VillageCode,
 		Household: r.Household.toDomain(), House: domain.House(r.House), Method: r.Method,
 		Flags: domain.Flags(r.Flags), Reapplication: r.ReapplicationReason,
 	}
+	if r.FiledAt != nil {
+		c.FiledAt = r.FiledAt.UTC()
+	}
+	return c
 }
 
 func (a *App) createCase(c echo.Context) error {

@@ -189,6 +189,9 @@ export async function newCaseView(main, app) {
     if (picker.busy()) { formErr.textContent = '照片还在处理，请稍候'; return; }
     const id = fixing ? fixing.case_id : uuid();
     b.id = id;
+    // The moment the application was made here, before any signal: the
+    // server dates the earliest 村委评议 and 公示 from it.
+    b.filed_at = (fixing && fixing.payload.body.filed_at) || new Date().toISOString();
     b.village_code = fixing ? fixing.payload.body.village_code : b.village_code;
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
