@@ -3,7 +3,6 @@ package domain
 import (
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -114,9 +113,10 @@ type Area struct {
 func (a Area) Level() AreaLevel { return LevelOf(a.Code) }
 
 // ValidateVillage checks a village an admin adds: a 12-digit code that
-// starts with its township's 9-digit code, and a name. Whether the township
-// exists is for the caller to check.
-func ValidateVillage(v Area) *Error {
+// starts with its township's 9-digit code, and a name (CleanName). It
+// returns the village with its name cleaned. Whether the township exists
+// is for the caller to check.
+func ValidateVillage(v Area) (Area, *Error) {
 	f := map[string]string{}
 	switch {
 	case v.Code == "":
@@ -132,13 +132,14 @@ func ValidateVillage(v Area) *Error {
 	case f["code"] == "" && !strings.HasPrefix(v.Code, v.ParentCode):
 		f["code"] = "村编码应以所属乡镇编码开头"
 	}
-	if msg := checkName(v.Name, 40); msg != "" {
+	var msg string
+	if v.Name, msg = CleanName(v.Name, true); msg != "" {
 		f["name"] = msg
 	}
 	if len(f) > 0 {
-		return InvalidFields(f)
+		return v, InvalidFields(f)
 	}
-	return nil
+	return v, nil
 }
 
 // User is a person who signs in. PasswordHash is a bcrypt hash, never the password.
@@ -212,26 +213,4 @@ func ValidateRoleArea(role Role, area string) map[string]string {
 		f["area_code"] = role.Label() + "的所属区域应为" + want.Label() + "级区域"
 	}
 	return f
-}
-
-// ValidateName checks a person's or place's display name.
-func ValidateName(s string) string { return checkName(s, 40) }
-
-func checkName(s string, max int) string {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return "请填写名称"
-	}
-	if utf8.RuneCountInString(t) > max {
-		return "名称过长"
-	}
-	if t != s {
-		return "名称前后不能有空格"
-	}
-	for _, r := range t {
-		if unicode.IsControl(r) {
-			return "名称含有不可见字符"
-		}
-	}
-	return ""
 }

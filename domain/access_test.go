@@ -160,11 +160,13 @@ func TestValidateVillage(t *testing.T) {
 		{Area{Code: "622923101201", Name: "示例村", ParentCode: "622923100"}, "code"},
 		{Area{Code: "62292310020", Name: "示例村", ParentCode: "622923100"}, "code"},
 		{Area{Code: "622923100201", Name: "", ParentCode: "622923100"}, "name"},
-		{Area{Code: "622923100201", Name: " 示例村", ParentCode: "622923100"}, "name"},
+		{Area{Code: "622923100201", Name: " 示例村 ", ParentCode: "622923100"}, ""}, // trimmed
+		{Area{Code: "622923100201", Name: "示例\u202e村", ParentCode: "622923100"}, "name"},
+		{Area{Code: "622923100201", Name: "示例\n村", ParentCode: "622923100"}, "name"},
 		{Area{Code: "622924100201", Name: "示例村", ParentCode: "622924100"}, "parent_code"},
 		{Area{Code: "", Name: "", ParentCode: ""}, "code name parent_code"},
 	} {
-		err := ValidateVillage(tc.v)
+		_, err := ValidateVillage(tc.v)
 		var got []string
 		if err != nil {
 			for _, k := range []string{"code", "name", "parent_code"} {

@@ -348,6 +348,10 @@ type Case struct {
 	Stage   Stage
 	Version int
 
+	// FiledAt is when the application was made on the phone (FilingTime):
+	// never after the server received it (CreatedAt). Zero on cases filed
+	// before it was recorded: CreatedAt stands in (FilingDate).
+	FiledAt   time.Time
 	CreatedAt time.Time
 	CreatedBy string
 	UpdatedAt time.Time

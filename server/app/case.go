@@ -75,14 +75,21 @@ type caseRequest struct {
 	Method              domain.Method `json:"method"`
 	Flags               flagsJSON     `json:"flags"`
 	ReapplicationReason string        `json:"reapplication_reason"`
+	// FiledAt is when the application was made on the phone (RFC 3339);
+	// the domain bounds it by the time the server receives it.
+	FiledAt *time.Time `json:"filed_at"`
 }
 
 func (r caseRequest) toDomain() domain.Case {
-	return domain.Case{
+	c := domain.Case{
 		ID: r.ID, ProgramYear: r.ProgramYear, VillageCode: r.VillageCode,
 		Household: r.Household.toDomain(), House: domain.House(r.House), Method: r.Method,
 		Flags: domain.Flags(r.Flags), Reapplication: r.ReapplicationReason,
 	}
+	if r.FiledAt != nil {
+		c.FiledAt = r.FiledAt.UTC()
+	}
+	return c
 }
 
 func (a *App) createCase(c echo.Context) error {
@@ -104,8 +111,8 @@ func (a *App) createCase(c echo.Context) error {
 	if _, err := a.area(ctx, req.VillageCode); err != nil {
 		return domain.InvalidFields(map[string]string{"village_code": "该村不存在"})
 	}
-	if strings.TrimSpace(req.ID) == "" || len(req.ID) > 64 {
-		return domain.InvalidFields(map[string]string{"id": "缺少申请编号"})
+	if msg := domain.ClientIDProblem("申请编号", req.ID); msg != "" {
+		return domain.InvalidFields(map[string]string{"id": msg})
 	}
 	p, err := a.program(ctx, req.ProgramYear)
 	if err != nil {
@@ -181,7 +188,7 @@ func (a *App) listCases(c echo.Context) error {
 	bad := map[string]string{}
 	q := mongodb.ListQuery{Area: act.AreaCode, Cursor: qp.Get("cursor"),
 		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
-	search, err := domain.PlanSearch(act, qp.Get("q"))
+	search, err := domain.PlanSearch(act, domain.CleanSearch(qp.Get("q")))
 	if e, ok := domain.AsError(err); ok {
 		for k, v := range e.Fields {
 			bad[k] = v

@@ -33,15 +33,6 @@ func withHousehold(id, village string, n int, set map[string]any) map[string]any
 	return f
 }
 
-type errorAnswer struct {
-	Error struct {
-		Code    string            `json:"code"`
-		Message string            `json:"message"`
-		Fields  map[string]string `json:"fields"`
-		Details map[string]string `json:"details"`
-	} `json:"error"`
-}
-
 // TestDuplicateRefusalTellsOutsidersNothing: a number already in an
 // active application is refused everywhere; inside the caller's own
 // village the refusal names the other file, outside it names no

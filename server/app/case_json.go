@@ -279,6 +279,7 @@ type caseResponse struct {
 	Stage               domain.Stage       `json:"stage"`
 	StageLabel          string             `json:"stage_label"`
 	Version             int                `json:"version"`
+	FiledAt             time.Time          `json:"filed_at"`
 	CreatedAt           time.Time          `json:"created_at"`
 	UpdatedAt           time.Time          `json:"updated_at"`
 	CreatedBy           string             `json:"created_by"`
@@ -347,6 +348,15 @@ func (a *App) toCaseItem(ctx context.Context, c domain.Case, act domain.Actor, n
 	}
 }
 
+// filedAt is when the application was made on the phone; cases filed
+// before that was recorded answer their receipt time.
+func filedAt(c domain.Case) time.Time {
+	if c.FiledAt.IsZero() {
+		return c.CreatedAt.UTC()
+	}
+	return c.FiledAt.UTC()
+}
+
 // toResponse is the file as the actor sees it now.
 func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, now time.Time, p domain.Program) caseResponse {
 	f := c.Flags
@@ -359,7 +369,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 			SmallDisasterDamage: f.SmallDisasterDamage},
 		ReapplicationReason: c.Reapplication,
 		Stage:               c.Stage, StageLabel: c.Stage.Label(), Version: c.Version,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
+		FiledAt: filedAt(c), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
 		ReturnReason: c.ReturnReason, CloseReason: c.CloseReason,
 		Assessment:  toAssessmentJSON(c.Assessment(p)),
 		Objections:  []objectionJSON{},

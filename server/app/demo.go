@@ -55,7 +55,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 	}
 	start := time.Now()
 	for _, v := range demoVillages() {
-		if _, err := a.addVillage(ctx, v); err != nil {
+		if _, _, err := a.addVillage(ctx, v); err != nil {
 			return fmt.Errorf("demo village %s: %w", v.Code, err)
 		}
 	}

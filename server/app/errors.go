@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -209,8 +210,12 @@ func jsonError(err error) *domain.Error {
 		if field == "" {
 			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_json", Message: "请求内容的格式不正确"}
 		}
+		msg := "类型不正确"
+		if k := te.Type.Kind(); strings.HasPrefix(te.Value, "number") && k >= reflect.Int && k <= reflect.Float64 {
+			msg = "数值无效或超出范围" // 1e309, 99999999999999999999, 1.5 for a whole number
+		}
 		return &domain.Error{Kind: domain.KindInvalid, Code: "invalid_input", Message: "填写内容有误，请检查标红的项目",
-			Fields: map[string]string{field: "类型不正确"}}
+			Fields: map[string]string{field: msg}}
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -293,13 +294,16 @@ func multipartErr(err error) error {
 	return &domain.Error{Kind: domain.KindInvalid, Code: "bad_multipart", Message: "上传内容不完整，请重新上传"}
 }
 
-// photo checks the text fields; the domain checks the rest when the photo
-// is added.
+// photo reads the text fields; the domain checks the photo when it is
+// added (AddPhoto: id alphabet, kind, finite coordinates and accuracy in
+// range, a notice photo not taken before its posting date). A number
+// that does not parse, or parses to NaN or ±Inf ("NaN", "Inf", "1e309"),
+// is refused here, where its text is still known.
 func (f photoForm) photo() (domain.Photo, error) {
 	bad := map[string]string{}
 	ph := domain.Photo{ID: f.id, Kind: domain.PhotoKind(f.kind)}
-	if f.id == "" {
-		bad["id"] = "缺少照片编号"
+	if msg := domain.ClientIDProblem("照片编号", f.id); msg != "" {
+		bad["id"] = msg
 	}
 	if !ph.Kind.Valid() {
 		bad["kind"] = "照片类别无效"
@@ -311,23 +315,23 @@ func (f photoForm) photo() (domain.Photo, error) {
 	} else {
 		ph.TakenAt = t.UTC()
 	}
-	num := func(name, v string, dst *float64) {
+	num := func(name, label, v string, dst *float64) {
 		if v == "" {
 			return
 		}
 		x, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			bad[name] = "应为数字"
-			return
+		switch {
+		case errors.Is(err, strconv.ErrRange) || err == nil && math.IsInf(x, 0):
+			bad[name] = label + "超出范围"
+		case err != nil || math.IsNaN(x):
+			bad[name] = label + "应为数字"
+		default:
+			*dst = x
 		}
-		*dst = x
 	}
-	num("lat", f.lat, &ph.Lat)
-	num("lng", f.lng, &ph.Lng)
-	num("accuracy", f.accuracy, &ph.Accuracy)
-	if ph.Accuracy < 0 {
-		bad["accuracy"] = "定位精度不能为负数"
-	}
+	num("lat", "纬度", f.lat, &ph.Lat)
+	num("lng", "经度", f.lng, &ph.Lng)
+	num("accuracy", "定位精度", f.accuracy, &ph.Accuracy)
 	if len(bad) > 0 {
 		return domain.Photo{}, domain.InvalidFields(bad)
 	}

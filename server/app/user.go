@@ -62,7 +62,8 @@ func (a *App) createUser(c echo.Context) error {
 	if msg := domain.ValidatePassword(req.Password); msg != "" {
 		f["password"] = msg
 	}
-	if msg := domain.ValidateName(req.Name); msg != "" {
+	name, msg := domain.CleanName(req.Name, false)
+	if msg != "" {
 		f["name"] = msg
 	}
 	if err := a.checkAreaExists(ctx, req.AreaCode, f); err != nil {
@@ -71,7 +72,7 @@ func (a *App) createUser(c echo.Context) error {
 	if len(f) > 0 {
 		return domain.InvalidFields(f)
 	}
-	u, err := a.newUser(username, req.Password, req.Name, req.Role, req.AreaCode)
+	u, err := a.newUser(username, req.Password, name, req.Role, req.AreaCode)
 	if err != nil {
 		return err
 	}
@@ -186,10 +187,11 @@ func (a *App) updateUser(c echo.Context) error {
 	}
 	f := map[string]string{}
 	if req.Name != nil {
-		if msg := domain.ValidateName(*req.Name); msg != "" {
+		name, msg := domain.CleanName(*req.Name, false)
+		if msg != "" {
 			f["name"] = msg
 		}
-		u.Name = *req.Name
+		u.Name = name
 	}
 	if req.Role != nil {
 		u.Role = *req.Role

@@ -24,6 +24,7 @@ type caseDoc struct {
 	Reapplication string            `bson:"reapplication_reason"`
 	Stage         domain.Stage      `bson:"stage"`
 	Version       int               `bson:"version"`
+	FiledAt       time.Time         `bson:"filed_at"`
 	CreatedAt     time.Time         `bson:"created_at"`
 	CreatedBy     string            `bson:"created_by"`
 	UpdatedAt     time.Time         `bson:"updated_at"`
@@ -286,7 +287,7 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		Flags:         flagsDoc(c.Flags),
 		Reapplication: c.Reapplication,
 		Stage:         c.Stage, Version: c.Version,
-		CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt,
+		FiledAt: c.FiledAt, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt,
 		ReturnReason: c.ReturnReason, ReturnedBy: c.ReturnedBy, CloseReason: c.CloseReason,
 		TownshipAt: c.TownshipReviewAt, SelfCheckAt: c.SelfCheckAt, ArchivedAt: c.ArchivedAt,
 		Objections: []objectionDoc{}, Acceptances: []acceptanceDoc{}, Photos: []photoDoc{},
@@ -389,7 +390,7 @@ func toDomain(d caseDoc) domain.Case {
 		Flags:         domain.Flags(d.Flags),
 		Reapplication: d.Reapplication,
 		Stage:         d.Stage, Version: d.Version,
-		CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt),
+		FiledAt: utc(d.FiledAt), CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt),
 		ReturnReason: d.ReturnReason, ReturnedBy: d.ReturnedBy, CloseReason: d.CloseReason,
 		TownshipReviewAt: utc(d.TownshipAt), SelfCheckAt: utc(d.SelfCheckAt), ArchivedAt: utc(d.ArchivedAt),
 	}

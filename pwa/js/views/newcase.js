@@ -5,7 +5,7 @@
 import { h, clear, field, options, section, toast } from '../ui.js';
 import { kv } from '../db.js';
 import * as api from '../api.js';
-import { HOUSEHOLD_TYPES, STRUCTURES, METHODS, FLAGS, BASES, GRADES, label, yuan } from '../labels.js';
+import { HOUSEHOLD_TYPES, STRUCTURES, METHODS, FLAGS, BASES, label, yuan } from '../labels.js';
 import { assess, validateIDNumber, normalizeNumber } from '../rules.js';
 import { uuid, CREATE } from '../outbox.js';
 import { photoPicker, queuePhotos } from '../photos.js';
@@ -53,7 +53,6 @@ export async function newCaseView(main, app) {
       field('结构类型', h('select', { name: 'structure' }, options(STRUCTURES, '', '请选择')), { required: true, name: 'house.structure' }),
       field('建筑面积(㎡)', inp('floor_area_m2', { type: 'number', inputmode: 'decimal', step: '0.1', min: 1 }), { required: true, name: 'house.floor_area_m2' }),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'only_house', checked: true }), '仅有这一套(院)住房'),
-      field('鉴定等级(已鉴定时填写，用于测算)', h('select', { name: 'appraisal_grade' }, options(GRADES, '', '未鉴定'))),
       h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn small ghost', onclick: async () => {
         gpsNote.textContent = '正在定位…';
         const p = await currentPosition();
@@ -130,10 +129,7 @@ export async function newCaseView(main, app) {
   let timer = null;
   async function liveAssess() {
     const b = body();
-    const req = {
-      program_year: year, household_type: b.household.type, only_house: b.house.only_house, built_year: b.house.built_year,
-      structure: b.house.structure, appraisal_grade: value('appraisal_grade'), method: b.method, floor_area_m2: b.house.floor_area_m2, ...b.flags,
-    };
+    const req = estimateRequest(b);
     if (!req.household_type || !req.structure || !req.built_year) {
       clear(result, h('div', { class: 'hint' }, '填写农户类型、建成年份和结构后显示测算结果。'));
       return;
@@ -162,7 +158,7 @@ export async function newCaseView(main, app) {
   const saveDraft = () => {
     if (fixing || editing) return;
     clearTimeout(draftTimer);
-    draftTimer = setTimeout(() => kv.set(DRAFT, { body: body(), grade: value('appraisal_grade') }).catch(() => {}), 400);
+    draftTimer = setTimeout(() => kv.set(DRAFT, { body: body() }).catch(() => {}), 400);
   };
   form.addEventListener('input', (e) => {
     if (e.target.name) e.target.dataset.touched = '1';
@@ -189,6 +185,9 @@ export async function newCaseView(main, app) {
     if (picker.busy()) { formErr.textContent = '照片还在处理，请稍候'; return; }
     const id = fixing ? fixing.case_id : uuid();
     b.id = id;
+    // The moment the application was made here, before any signal: the
+    // server dates the earliest 村委评议 and 公示 from it.
+    b.filed_at = (fixing && fixing.payload.body.filed_at) || new Date().toISOString();
     b.village_code = fixing ? fixing.payload.body.village_code : b.village_code;
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
@@ -250,7 +249,6 @@ export async function newCaseView(main, app) {
   }
   else if (draft && draft.body.village_code === app.user.area_code) {
     prefill(form, members, addMember, pos, draft.body);
-    form.elements.appraisal_grade.value = draft.grade || '';
     form.prepend(h('div', { class: 'note' }, '已恢复上次未提交的填写内容（照片需重新拍摄）。',
       h('button', { type: 'button', class: 'btn small ghost', onclick: async () => { await kv.del(DRAFT); app.rerender(); } }, '清空重填')));
   } else addMember();
@@ -259,6 +257,19 @@ export async function newCaseView(main, app) {
 }
 
 const DRAFT = 'draft:new-case';
+
+// estimateRequest is the 政策测算 of an application (POST /api/assess, or
+// rules.js assess offline) made only of what the application saves: the
+// filed case's own assessment starts from exactly these facts, so the
+// estimate a cadre is shown is the one the file then says. An appraisal
+// grade is not among them: the county inspector records it later (appraise).
+export function estimateRequest(b) {
+  return {
+    program_year: b.program_year, household_type: b.household.type, only_house: b.house.only_house,
+    built_year: b.house.built_year, structure: b.house.structure, appraisal_grade: '', method: b.method,
+    floor_area_m2: b.house.floor_area_m2, ...b.flags,
+  };
+}
 
 // prefill puts a kept application back into the form.
 function prefill(form, members, addMember, pos, b) {
