@@ -76,4 +76,3 @@ func TestRefusedStepLeavesThePhotoOnce(t *testing.T) {
 		t.Errorf("%d stored copies of the photo", copies)
 	}
 }
-

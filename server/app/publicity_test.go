@@ -112,4 +112,3 @@ func TestPublicityCountsFromThePhonesFiling(t *testing.T) {
 		t.Errorf("township posting before the village close: %d %s", status, b)
 	}
 }
-
