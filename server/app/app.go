@@ -51,7 +51,8 @@ type App struct {
 
 	closers []func()
 
-	photos *evidence // photos of every case, for duplicate warnings (evidence.go)
+	photos      *evidence // photos of every case, for duplicate warnings (evidence.go)
+	verifyLimit *limiter  // requests of GET /v/{token} per client (verify.go)
 	// afterPhotoStored, when a test sets it, runs between storing a
 	// photo's objects and recording the photo in its case; its error ends
 	// the upload there, as a crash or a lost database would.
@@ -77,7 +78,7 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
-	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
+	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out, verifyLimit: newLimiter(30, 2*time.Second)}
 	if a.Log == nil {
 		a.Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}

@@ -24,6 +24,7 @@ type DB struct {
 	Programs *Programs
 	Tokens   *Tokens
 	Lockouts *Lockouts
+	Prints   *Prints
 
 	db       *mongo.Database
 	embedded bool
@@ -60,6 +61,7 @@ func Open(ctx context.Context, db *mongo.Database, opt Options) (*DB, error) {
 	d.Programs = NewPrograms(db)
 	d.Tokens = NewTokens(db)
 	d.Lockouts = NewLockouts(db)
+	d.Prints = NewPrints(db)
 	return d, nil
 }
 
