@@ -225,6 +225,8 @@ type Approval struct {
 	PlannedSubsidy int64 // yuan
 	At             time.Time
 	By             string
+	ArchiveSeq     int    // position in the county's approvals of the program year, from 1
+	ArchiveNo      string // 档案编号, FormatArchiveNo(year, ArchiveSeq): printed on every form
 }
 
 // Agreement is the 施工协议.
@@ -381,6 +383,14 @@ type Case struct {
 
 // TownshipCode is the township the case's village belongs to.
 func (c *Case) TownshipCode() string { return TownshipOf(c.VillageCode) }
+
+// ArchiveNo is the case's 档案编号, given at approval ("" before).
+func (c *Case) ArchiveNo() string {
+	if c.Approval == nil {
+		return ""
+	}
+	return c.Approval.ArchiveNo
+}
 
 // LastAcceptance returns the most recent acceptance attempt, or nil.
 func (c *Case) LastAcceptance() *Acceptance {

@@ -597,11 +597,16 @@ func approve(n *Case, x ctx) (map[string]any, error) {
 		e.Details = map[string]string{"reasons": codes}
 		return nil, e
 	}
+	if in.ArchiveSeq < 1 {
+		return nil, &Error{Kind: KindInternal, Code: "no_archive_number", Message: "档案编号未能分配，请重试"}
+	}
+	no := FormatArchiveNo(n.ProgramYear, in.ArchiveSeq)
 	n.Method = in.Method
-	n.Approval = &Approval{Method: in.Method, PlannedSubsidy: a.SubsidyYuan, At: x.now, By: x.actor.UserID}
+	n.Approval = &Approval{Method: in.Method, PlannedSubsidy: a.SubsidyYuan, At: x.now, By: x.actor.UserID,
+		ArchiveSeq: in.ArchiveSeq, ArchiveNo: no}
 	n.Stage = StageApproved
 	n.ReturnReason = ""
-	return map[string]any{"method": string(in.Method), "planned_subsidy_yuan": a.SubsidyYuan}, nil
+	return map[string]any{"method": string(in.Method), "planned_subsidy_yuan": a.SubsidyYuan, "archive_no": no}, nil
 }
 
 func countyReturn(n *Case, x ctx) (map[string]any, error) {

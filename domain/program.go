@@ -1,5 +1,7 @@
 package domain
 
+import "strings"
+
 // Program is one year's batch (年度批次): its rules are data, so a later
 // year can change any value without touching code.
 type Program struct {
@@ -13,6 +15,11 @@ type Program struct {
 	TownshipPublicityDays int
 	PaymentDueDays        int // pay within this many days after acceptance
 	AtRiskDays            int // not under construction this many days before the deadline is at risk
+	// SupervisionPhone is the county's 监督电话 printed on every 公示名单;
+	// TownshipPhones the townships' (by township code). Empty prints a
+	// blank to fill in by hand.
+	SupervisionPhone string
+	TownshipPhones   map[string]string
 }
 
 // Program2024 is 永靖县2024年农村危房改造及农房抗震改造实施方案 (永政办发〔2024〕19号).
@@ -67,5 +74,23 @@ func (p Program) Validate() error {
 	if p.AtRiskDays < 0 || p.AtRiskDays > 365 {
 		f.add("at_risk_days", "预警天数应在0至365天之间")
 	}
+	if !validPhone(p.SupervisionPhone) {
+		f.add("supervision_phone", "监督电话只能包含数字、空格、-、(、)，最长20位")
+	}
+	for code, ph := range p.TownshipPhones {
+		if LevelOf(code) != LevelTownship || !strings.HasPrefix(code, CountyCode) {
+			f.add("township_phones", "乡镇电话应按本县9位乡镇编码填写")
+		} else if !validPhone(ph) {
+			f.add("township_phones", "乡镇电话只能包含数字、空格、-、(、)，最长20位")
+		}
+	}
 	return f.err()
+}
+
+// validPhone accepts an empty number or up to 20 of 0-9, space, - ( ).
+func validPhone(s string) bool {
+	if len(s) > 20 {
+		return false
+	}
+	return strings.Trim(s, "0123456789 -()") == ""
 }

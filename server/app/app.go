@@ -51,8 +51,9 @@ type App struct {
 
 	closers []func()
 
-	photos   *evidence      // photos of every case, for duplicate warnings (evidence.go)
-	searches *searchLimiter // searches of the case list per person (search.go)
+	photos      *evidence      // photos of every case, for duplicate warnings (evidence.go)
+	searches    *searchLimiter // searches of the case list per person (search.go)
+	verifyLimit *limiter       // requests of GET /v/{token} per client (verify.go)
 	// afterPhotoStored, when a test sets it, runs between storing a
 	// photo's objects and recording the photo in its case; its error ends
 	// the upload there, as a crash or a lost database would.
@@ -78,7 +79,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
-	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out, searches: newSearchLimiter()}
+	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out, searches: newSearchLimiter(),
+		verifyLimit: newLimiter(30, 2*time.Second)}
 	if a.Log == nil {
 		a.Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}

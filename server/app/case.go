@@ -40,7 +40,21 @@ func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 	step func(c domain.Case, p domain.Program) (domain.Case, error)) (domain.Case, domain.Program, error) {
 	ctx, cancel := detach(ctx)
 	defer cancel()
-	s := a.DB.Cases
+	return a.writeCase(ctx, act, id, func(c domain.Case, p domain.Program) (domain.Case, error) {
+		n, err := step(c, p)
+		if err != nil {
+			return domain.Case{}, err
+		}
+		return n, a.DB.Cases.Update(ctx, c, n)
+	})
+}
+
+// writeCase reads case id and lets write decide and store the change,
+// reading again (up to 8 times) when write answers ErrChanged.
+func (a *App) writeCase(ctx context.Context, act domain.Actor, id string,
+	write func(c domain.Case, p domain.Program) (domain.Case, error)) (domain.Case, domain.Program, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		c, err := a.readableCase(ctx, act, id)
 		if err != nil {
@@ -50,11 +64,7 @@ func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 		if err != nil {
 			return domain.Case{}, domain.Program{}, err
 		}
-		n, err := step(c, p)
-		if err != nil {
-			return domain.Case{}, domain.Program{}, err
-		}
-		err = s.Update(ctx, c, n)
+		n, err := write(c, p)
 		if errors.Is(err, mongodb.ErrChanged) && attempt < 8 {
 			continue
 		}
@@ -63,6 +73,20 @@ func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 		}
 		return n, p, nil
 	}
+}
+
+// approveCase is changeCase for approve: the store hands the decision the
+// next 档案编号 of the program year and writes both as one (Cases.Approve).
+func (a *App) approveCase(ctx context.Context, act domain.Actor, id string, in domain.ActionInput, now time.Time) (domain.Case, domain.Program, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
+	return a.writeCase(ctx, act, id, func(c domain.Case, p domain.Program) (domain.Case, error) {
+		return a.DB.Cases.Approve(ctx, c, func(seq int) (domain.Case, error) {
+			in := in
+			in.ArchiveSeq = seq
+			return domain.Apply(c, p, act, domain.ActionApprove, in, now)
+		})
+	})
 }
 
 // caseRequest is the body of POST /api/cases.
@@ -442,7 +466,18 @@ func (a *App) caseAction(c echo.Context) error {
 	for i, s := range sigs {
 		in.Signatures[i] = s.Signature
 	}
+	ctx, cancel := detach(ctx) // received: from here the step runs to its end
+	defer cancel()
 	now := a.Now()
+	if domain.Action(action) == domain.ActionApprove {
+		n, p, err := a.approveCase(ctx, act, id, in, now)
+		if err != nil {
+			return err
+		}
+		logOf(c).Info("case action", "case", n.ID, "action", action, "stage", string(n.Stage), "version", n.Version,
+			"archive_no", n.ArchiveNo(), "by", act.UserID)
+		return a.answerCase(c, http.StatusOK, n, act, now, p)
+	}
 	stored := false
 	n, p, err := a.changeCase(ctx, act, id, func(cs domain.Case, p domain.Program) (domain.Case, error) {
 		n, err := domain.Apply(cs, p, act, domain.Action(action), in, now)

@@ -183,6 +183,7 @@ type appraisalJSON struct {
 type approvalJSON struct {
 	Method             domain.Method `json:"method"`
 	PlannedSubsidyYuan int64         `json:"planned_subsidy_yuan"`
+	ArchiveNo          string        `json:"archive_no"`
 	At                 time.Time     `json:"at"`
 	By                 string        `json:"by"`
 }
@@ -276,6 +277,7 @@ type caseResponse struct {
 	Method              domain.Method      `json:"method"`
 	Flags               flagsJSON          `json:"flags"`
 	ReapplicationReason string             `json:"reapplication_reason"`
+	ArchiveNo           string             `json:"archive_no"`
 	Stage               domain.Stage       `json:"stage"`
 	StageLabel          string             `json:"stage_label"`
 	Version             int                `json:"version"`
@@ -311,6 +313,7 @@ type caseItem struct {
 	VillageName   string       `json:"village_name"`
 	HeadName      string       `json:"head_name"`
 	IDNumber      string       `json:"id_number"`
+	ArchiveNo     string       `json:"archive_no"`
 	Stage         domain.Stage `json:"stage"`
 	StageLabel    string       `json:"stage_label"`
 	Version       int          `json:"version"`
@@ -341,7 +344,7 @@ func nextOf(c domain.Case, act domain.Actor, now time.Time, p domain.Program) ne
 func (a *App) toCaseItem(ctx context.Context, c domain.Case, act domain.Actor, now time.Time, p domain.Program) caseItem {
 	return caseItem{
 		ID: c.ID, ProgramYear: c.ProgramYear, VillageCode: c.VillageCode, VillageName: a.areaName(ctx, c.VillageCode),
-		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber),
+		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber), ArchiveNo: c.ArchiveNo(),
 		Stage: c.Stage, StageLabel: c.Stage.Label(), Version: c.Version, UpdatedAt: c.UpdatedAt.UTC(),
 		ReturnReason: c.ReturnReason, WarningsCount: len(c.Warnings),
 		Deadline: toDeadlineJSON(domain.DeadlineStatus(c, p, now)), Next: nextOf(c, act, now, p),
@@ -367,8 +370,8 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		Flags: flagsJSON{RelocationPlanned: f.RelocationPlanned, VillageMergerPlanned: f.VillageMergerPlanned,
 			DisasterRebuildSubsidy: f.DisasterRebuildSubsidy, PreviouslyRenovated: f.PreviouslyRenovated,
 			SmallDisasterDamage: f.SmallDisasterDamage},
-		ReapplicationReason: c.Reapplication,
-		Stage:               c.Stage, StageLabel: c.Stage.Label(), Version: c.Version,
+		ReapplicationReason: c.Reapplication, ArchiveNo: c.ArchiveNo(),
+		Stage: c.Stage, StageLabel: c.Stage.Label(), Version: c.Version,
 		FiledAt: filedAt(c), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
 		ReturnReason: c.ReturnReason, CloseReason: c.CloseReason,
 		Assessment:  toAssessmentJSON(c.Assessment(p)),
@@ -404,7 +407,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		}
 	}
 	if v := c.Approval; v != nil {
-		r.Approval = &approvalJSON{Method: v.Method, PlannedSubsidyYuan: v.PlannedSubsidy, At: v.At.UTC(), By: v.By}
+		r.Approval = &approvalJSON{Method: v.Method, PlannedSubsidyYuan: v.PlannedSubsidy, ArchiveNo: v.ArchiveNo, At: v.At.UTC(), By: v.By}
 	}
 	if v := c.Agreement; v != nil {
 		r.Agreement = &agreementJSON{BuilderName: v.BuilderName, BuilderCertNo: v.BuilderCertNo, StartDate: v.StartDate,

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -32,6 +33,10 @@ type Config struct {
 	// PhotoMaxDistanceM is ANJU_PHOTO_MAX_DISTANCE_M: a photo of the house
 	// taken farther than this from its recorded location is warned about.
 	PhotoMaxDistanceM float64
+	// PublicURL is ANJU_PUBLIC_URL, the address people reach the server
+	// at (https://host[:port]); the QR codes on printed forms link there.
+	// Empty: the address of the request that printed the form.
+	PublicURL string
 
 	// BcryptCost is the password hashing cost; not configurable from the
 	// environment (tests lower it to keep the race detector bearable).
@@ -53,7 +58,7 @@ func envNames() []string {
 		"ANJU_ADDR", "ANJU_DATA_DIR", "ANJU_MONGO_URI", "ANJU_MONGO_DB",
 		"ANJU_S3_ENDPOINT", "ANJU_S3_ACCESS_KEY", "ANJU_S3_SECRET_KEY", "ANJU_S3_BUCKET", "ANJU_S3_USE_SSL",
 		"ANJU_JWT_SECRET", "ANJU_ADMIN_PASSWORD", "ANJU_TLS_CERT", "ANJU_TLS_KEY", "ANJU_DEMO",
-		"ANJU_PHOTO_MAX_DISTANCE_M",
+		"ANJU_PHOTO_MAX_DISTANCE_M", "ANJU_PUBLIC_URL",
 	}
 }
 
@@ -79,6 +84,7 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword: getenv("ANJU_ADMIN_PASSWORD"),
 		TLSCert:       get("ANJU_TLS_CERT", ""),
 		TLSKey:        get("ANJU_TLS_KEY", ""),
+		PublicURL:     strings.TrimRight(get("ANJU_PUBLIC_URL", ""), "/"),
 	}
 	var errs []error
 	var err error
@@ -162,6 +168,12 @@ func (c Config) Validate() error {
 	}
 	if len(c.AdminPassword) > 72 {
 		bad("ANJU_ADMIN_PASSWORD: 不能超过72个字节 (must be at most 72 bytes)")
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("ANJU_PUBLIC_URL=%q: 应为 https://主机[:端口]，例如 https://anju.example.cn (must be an http(s) address)", c.PublicURL)
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("ANJU_TLS_CERT 和 ANJU_TLS_KEY 须同时设置 (set both or neither)")

@@ -12,6 +12,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
@@ -104,6 +105,20 @@ func (a *App) loadDemo(ctx context.Context) error {
 		domain.StageTownshipPublicity, domain.StageCountyReview, domain.StageApproved, domain.StageConstruction,
 		domain.StageAcceptance, domain.StageAccepted, domain.StagePaid, domain.StageArchived,
 		domain.StageConstruction, domain.StagePaid, domain.StageArchived, domain.StageRejected, domain.StageWithdrawn}
+	// The 档案编号 follow approval order. Every sample case that gets that
+	// far is approved the same time after it was filed, so that order is
+	// the order of filing times (build: now), ties by index.
+	var approvedOnes []int
+	for i := 0; i < demoCases; i++ {
+		if targets[i%len(targets)].ReachedApproval() {
+			approvedOnes = append(approvedOnes, i)
+		}
+	}
+	sort.SliceStable(approvedOnes, func(x, y int) bool { return approvedOnes[x]%60 < approvedOnes[y]%60 })
+	seqs := make([]int, demoCases)
+	for k, i := range approvedOnes {
+		seqs[i] = k + 1
+	}
 	// Built side by side: the time goes into writing photo files.
 	cases := make([]domain.Case, demoCases)
 	errs := make([]error, demoCases)
@@ -114,7 +129,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d := &demo{a: a, p: p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i)))}
+				d := &demo{a: a, p: p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i))), archiveSeq: seqs[i]}
 				cases[i], errs[i] = d.build(ctx, i, demoVillages()[i%len(demoVillages())], targets[i%len(targets)])
 			}
 		}()
@@ -146,6 +161,8 @@ type demo struct {
 	p      domain.Program
 	actors map[string]domain.Actor
 	r      *rand.Rand
+	// archiveSeq is the 档案编号 sequence of the case built, if approved.
+	archiveSeq int
 }
 
 // demoSurnames and demoGiven make the sample households' names.
@@ -283,7 +300,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 				Structure: c.House.Structure, BuiltYear: c.House.BuiltYear, Notes: "承重墙体开裂，屋面渗漏"}); err != nil {
 				break
 			}
-			err = step(d.actors["demo-approver"], domain.ActionApprove, domain.ActionInput{Method: method})
+			err = step(d.actors["demo-approver"], domain.ActionApprove, domain.ActionInput{Method: method, ArchiveSeq: d.archiveSeq})
 		case domain.StageApproved:
 			now = now.Add(5 * 24 * time.Hour)
 			if err = photo(cadre, domain.PhotoAgreement); err == nil {

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"testing"
 
 	"github.com/yongjing/anju/domain"
@@ -50,9 +51,13 @@ func TestDemoDataIsConsistentAndLoadedOnce(t *testing.T) {
 	ctx := context.Background()
 	stages := map[domain.Stage]int{}
 	n := 0
+	var approvals []domain.Approval
 	err = app.DB.Cases.All(ctx, 2024, func(c domain.Case) error {
 		n++
 		stages[c.Stage]++
+		if c.Approval != nil {
+			approvals = append(approvals, *c.Approval)
+		}
 		if ok, bad := domain.VerifyHistory(c.History); !ok {
 			t.Errorf("case %s: history breaks at %d", c.ID, bad)
 		}
@@ -66,6 +71,16 @@ func TestDemoDataIsConsistentAndLoadedOnce(t *testing.T) {
 	}
 	if n != demoCases {
 		t.Fatalf("%d demo cases, want %d", n, demoCases)
+	}
+	// The approved ones are numbered 1…N in approval order.
+	sort.Slice(approvals, func(i, j int) bool { return approvals[i].ArchiveSeq < approvals[j].ArchiveSeq })
+	for i, ap := range approvals {
+		if ap.ArchiveSeq != i+1 || ap.ArchiveNo != domain.FormatArchiveNo(2024, i+1) {
+			t.Fatalf("approval %d has number %d %q", i+1, ap.ArchiveSeq, ap.ArchiveNo)
+		}
+		if i > 0 && ap.At.Before(approvals[i-1].At) {
+			t.Fatalf("%s was approved before %s", ap.ArchiveNo, approvals[i-1].ArchiveNo)
+		}
 	}
 	for _, s := range domain.Stages {
 		if stages[s] == 0 {

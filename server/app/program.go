@@ -21,16 +21,18 @@ func (a *App) program(ctx context.Context, year int) (domain.Program, error) {
 
 // programJSON is a program on the wire (docs/api.md "program").
 type programJSON struct {
-	Year                  int         `json:"year"`
-	Deadline              domain.Date `json:"deadline"`
-	RebuildSubsidyYuan    int64       `json:"rebuild_subsidy_yuan"`
-	ReinforceSubsidyYuan  int64       `json:"reinforce_subsidy_yuan"`
-	MinRebuildAreaM2      float64     `json:"min_rebuild_area_m2"`
-	OldHouseYears         int         `json:"old_house_years"`
-	VillagePublicityDays  int         `json:"village_publicity_days"`
-	TownshipPublicityDays int         `json:"township_publicity_days"`
-	PaymentDueDays        int         `json:"payment_due_days"`
-	AtRiskDays            int         `json:"at_risk_days"`
+	Year                  int               `json:"year"`
+	Deadline              domain.Date       `json:"deadline"`
+	RebuildSubsidyYuan    int64             `json:"rebuild_subsidy_yuan"`
+	ReinforceSubsidyYuan  int64             `json:"reinforce_subsidy_yuan"`
+	MinRebuildAreaM2      float64           `json:"min_rebuild_area_m2"`
+	OldHouseYears         int               `json:"old_house_years"`
+	VillagePublicityDays  int               `json:"village_publicity_days"`
+	TownshipPublicityDays int               `json:"township_publicity_days"`
+	PaymentDueDays        int               `json:"payment_due_days"`
+	AtRiskDays            int               `json:"at_risk_days"`
+	SupervisionPhone      string            `json:"supervision_phone"`
+	TownshipPhones        map[string]string `json:"township_phones"`
 }
 
 func (a *App) listPrograms(c echo.Context) error {

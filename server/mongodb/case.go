@@ -33,6 +33,9 @@ type Cases struct {
 	cases  *mongo.Collection
 	keys   *mongo.Collection
 	counts *mongo.Collection
+	// numbers reserve each 档案编号 for its case; counters remember the
+	// last one given per year (archive.go).
+	numbers, counters *mongo.Collection
 	// embedded is the FerretDB path: _id-only filters under this
 	// process's locks, lists and counters from view.
 	embedded bool
@@ -40,7 +43,10 @@ type Cases struct {
 	// one identity reservation and one counter document; a case write
 	// takes its counter's lock inside its own, never the other way.
 	caseLocks, keyLocks, countLocks stripes
-	view                            *caseView // nil on MongoDB
+	// numberLocks serialise approvals of one program year (taken before
+	// a case's lock, never inside one).
+	numberLocks stripes
+	view        *caseView // nil on MongoDB
 	// Now is the clock used to age identity reservations; tests may set it.
 	Now func() time.Time
 	// ListFromDB makes List query the database even on FerretDB (tests
@@ -57,6 +63,8 @@ func newCases(db *mongo.Database, embedded bool, now func() time.Time) *Cases {
 		cases:    db.Collection("cases"),
 		keys:     db.Collection("case_keys"),
 		counts:   db.Collection("case_counts"),
+		numbers:  db.Collection("archive_numbers"),
+		counters: db.Collection("archive_counters"),
 		embedded: embedded,
 		Now:      now,
 	}
@@ -552,19 +560,30 @@ func isDuplicate(err error) bool {
 	return false
 }
 
-// Load inserts many cases at once, with their identity reservations, for
-// bulk imports and benchmarks: no filing checks, and the dashboard
-// counters are left to Reconcile (run it, or restart the server, after).
+// Load inserts many cases at once, with their identity reservations and
+// the reservations of their 档案编号, for bulk imports and benchmarks: no
+// filing checks, and the dashboard counters are left to Reconcile (run
+// it, or restart the server, after).
 func (s *Cases) Load(ctx context.Context, cs []domain.Case) error {
 	const batch = 1000
+	last := map[int]int{}
 	for i := 0; i < len(cs); i += batch {
 		part := cs[i:min(i+batch, len(cs))]
 		docs := make([]any, 0, len(part))
-		var keys []any
+		var keys, numbers []any
 		for _, c := range part {
 			docs = append(docs, toDoc(c, FilingHash(c)))
 			for _, k := range keysOf(c) {
 				keys = append(keys, keyDoc{ID: k, CaseID: c.ID, At: s.Now().UTC()})
+			}
+			if a := c.Approval; a != nil && a.ArchiveSeq > 0 {
+				numbers = append(numbers, numberDoc{ID: numberKey(c.ProgramYear, a.ArchiveSeq), CaseID: c.ID, At: s.Now().UTC()})
+				last[c.ProgramYear] = max(last[c.ProgramYear], a.ArchiveSeq)
+			}
+		}
+		if len(numbers) > 0 {
+			if _, err := s.numbers.InsertMany(ctx, numbers); err != nil {
+				return fmt.Errorf("load archive numbers: %w", err)
 			}
 		}
 		if _, err := s.cases.InsertMany(ctx, docs); err != nil {
@@ -575,6 +594,9 @@ func (s *Cases) Load(ctx context.Context, cs []domain.Case) error {
 				return fmt.Errorf("load identity reservations: %w", err)
 			}
 		}
+	}
+	for year, seq := range last {
+		s.advanceCounter(ctx, year, seq)
 	}
 	return nil
 }

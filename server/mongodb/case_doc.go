@@ -140,6 +140,8 @@ type approvalDoc struct {
 	PlannedSubsidy int64         `bson:"planned_subsidy_yuan"`
 	At             time.Time     `bson:"at"`
 	By             string        `bson:"by"`
+	ArchiveSeq     int           `bson:"archive_seq"`
+	ArchiveNo      string        `bson:"archive_no"`
 }
 
 type agreementDoc struct {

@@ -56,7 +56,8 @@ func fullCase() domain.Case {
 	c.Verification = &domain.Verification{Passed: true, Department: domain.RoleCivilAffairs, CertificateRef: "民-1", At: t0, By: "u5"}
 	c.Appraisal = &domain.Appraisal{Grade: domain.GradeD, Structure: domain.StructureEarth, BuiltYear: 1980, Notes: "n",
 		Bases: []domain.Basis{domain.BasisAppraisedDangerous, domain.BasisEarth}, At: t0, By: "u3"}
-	c.Approval = &domain.Approval{Method: domain.MethodRebuild, PlannedSubsidy: 30000, At: t0, By: "u4"}
+	c.Approval = &domain.Approval{Method: domain.MethodRebuild, PlannedSubsidy: 30000, At: t0, By: "u4",
+		ArchiveSeq: 7, ArchiveNo: domain.FormatArchiveNo(2024, 7)}
 	c.Agreement = &domain.Agreement{BuilderName: "张", BuilderCertNo: "C1", StartDate: "2024-04-01", PlannedFinish: "2024-07-01", At: t0, By: "u1"}
 	c.SelfCheckAt = t0.Add(2 * time.Hour)
 	c.Acceptances = []domain.Acceptance{{Passed: true, MeasuredAreaM2: 60.5, Storeys: 1,
@@ -585,6 +586,10 @@ func TestMongoDBPaths(t *testing.T) {
 		"counters":   TestCountersFollowWritesAndReconcile,
 		"round trip": TestCaseRoundTripKeepsTheWholeFile,
 		"heal keys":  TestReconcileReservesNumbersFiledInAnotherForm,
+		"numbers":    TestRacingApprovalsGetConsecutiveArchiveNumbers,
+		"give back":  TestARefusedOrFailedApprovalGivesItsNumberBack,
+		"abandoned":  TestAnAbandonedNumberIsTakenOverOnlyWhenStale,
+		"no counter": TestNumbersStartAgainFromTheReservationsWithoutACounter,
 	} {
 		t.Run(name, f)
 	}

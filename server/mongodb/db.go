@@ -26,6 +26,7 @@ type DB struct {
 	Lockouts *Lockouts
 	// IDSearches records searches of the case list by a whole 身份证号.
 	IDSearches *IDSearches
+	Prints     *Prints
 
 	db       *mongo.Database
 	embedded bool
@@ -63,6 +64,7 @@ func Open(ctx context.Context, db *mongo.Database, opt Options) (*DB, error) {
 	d.Tokens = NewTokens(db)
 	d.Lockouts = NewLockouts(db)
 	d.IDSearches = NewIDSearches(db)
+	d.Prints = NewPrints(db)
 	return d, nil
 }
 

@@ -13,16 +13,18 @@ import (
 
 // programDoc is one program year in "programs" (_id = year).
 type programDoc struct {
-	Year                  int         `bson:"_id"`
-	Deadline              domain.Date `bson:"deadline"`
-	RebuildSubsidyYuan    int64       `bson:"rebuild_subsidy_yuan"`
-	ReinforceSubsidyYuan  int64       `bson:"reinforce_subsidy_yuan"`
-	MinRebuildAreaM2      float64     `bson:"min_rebuild_area_m2"`
-	OldHouseYears         int         `bson:"old_house_years"`
-	VillagePublicityDays  int         `bson:"village_publicity_days"`
-	TownshipPublicityDays int         `bson:"township_publicity_days"`
-	PaymentDueDays        int         `bson:"payment_due_days"`
-	AtRiskDays            int         `bson:"at_risk_days"`
+	Year                  int               `bson:"_id"`
+	Deadline              domain.Date       `bson:"deadline"`
+	RebuildSubsidyYuan    int64             `bson:"rebuild_subsidy_yuan"`
+	ReinforceSubsidyYuan  int64             `bson:"reinforce_subsidy_yuan"`
+	MinRebuildAreaM2      float64           `bson:"min_rebuild_area_m2"`
+	OldHouseYears         int               `bson:"old_house_years"`
+	VillagePublicityDays  int               `bson:"village_publicity_days"`
+	TownshipPublicityDays int               `bson:"township_publicity_days"`
+	PaymentDueDays        int               `bson:"payment_due_days"`
+	AtRiskDays            int               `bson:"at_risk_days"`
+	SupervisionPhone      string            `bson:"supervision_phone"`
+	TownshipPhones        map[string]string `bson:"township_phones"`
 }
 
 // Programs keeps the yearly programs, whose rules are data.
