@@ -37,7 +37,7 @@ func sampleAcceptance() AcceptanceForm {
 		HouseholdType: "低保户", Members: 3, Township: "刘家峡镇", Village: "示例村一（演示）", Address: "三社12号", Method: "拆除重建",
 		ApprovedOn: "2024-04-03", StartedOn: "2024-04-08", FinishedOn: "2024-05-20", AcceptedOn: "2024-05-28",
 		BuilderName: "王师傅", BuilderCertNo: "GJ-0012",
-		Checklist: []CheckItem{{"上下圈梁", "合格"}, {"构造柱", "合格"}, {"拉结筋", "合格"}, {"基础", "合格"}, {"墙体", "合格"}, {"屋面", "不涉及"}},
+		Checklist:      []CheckItem{{"上下圈梁", "合格"}, {"构造柱", "合格"}, {"拉结筋", "合格"}, {"基础", "合格"}, {"墙体", "合格"}, {"屋面", "不涉及"}},
 		MeasuredAreaM2: 62.5, Storeys: 1, Passed: true, SubsidyYuan: 30000,
 		Signatures: []Signer{{"户主", "马福山", "aa", sigPNG(1)}, {"住建局技术人员", "李工", "bb", sigPNG(2)}, {"乡镇干部", "张干部", "cc", sigPNG(3)}},
 		FormSHA256: strings.Repeat("ab", 32),
