@@ -159,12 +159,6 @@ func (u User) Actor() Actor {
 	return Actor{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, AreaCode: u.AreaCode}
 }
 
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 8
-
-// maxPasswordLen stays under bcrypt's 72-byte limit so no part is ignored.
-const maxPasswordLen = 72
-
 // NormalizeUsername folds a username to the form it is stored and looked up in.
 func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
@@ -179,17 +173,6 @@ func ValidateUsername(s string) string {
 		if !ok {
 			return "用户名只能包含小写字母、数字和 . _ -，并以字母或数字开头"
 		}
-	}
-	return ""
-}
-
-// ValidatePassword checks a new password's length.
-func ValidatePassword(s string) string {
-	if utf8.RuneCountInString(s) < MinPasswordLen {
-		return "密码至少8个字符"
-	}
-	if len(s) > maxPasswordLen {
-		return "密码不能超过72个字节"
 	}
 	return ""
 }

@@ -368,10 +368,8 @@ func (a *App) changePassword(c echo.Context) error {
 	if req.OldPassword == "" {
 		f["old_password"] = "请输入原密码"
 	}
-	if msg := domain.ValidatePassword(req.NewPassword); msg != "" {
+	if msg := domain.ValidatePasswordChange(req.OldPassword, req.NewPassword, u.Username); msg != "" {
 		f["new_password"] = msg
-	} else if req.NewPassword == req.OldPassword {
-		f["new_password"] = "新密码不能与原密码相同"
 	}
 	if len(f) > 0 {
 		return domain.InvalidFields(f)

@@ -26,7 +26,7 @@ import (
 )
 
 // testAdminPassword is the password of `admin` in every test server.
-const testAdminPassword = "admin-test-password"
+const testAdminPassword = "county-test-secret"
 
 // testServer is the whole product on its own database and photo folder,
 // served over real HTTP.

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -59,7 +60,7 @@ func (a *App) createUser(c echo.Context) error {
 	if msg := domain.ValidateUsername(username); msg != "" {
 		f["username"] = msg
 	}
-	if msg := domain.ValidatePassword(req.Password); msg != "" {
+	if msg := domain.ValidatePassword(req.Password, username); msg != "" {
 		f["password"] = msg
 	}
 	if msg := domain.ValidateName(req.Name); msg != "" {
@@ -207,7 +208,7 @@ func (a *App) updateUser(c echo.Context) error {
 	}
 	signOut := false
 	if req.Password != nil {
-		if msg := domain.ValidatePassword(*req.Password); msg != "" {
+		if msg := domain.ValidatePassword(*req.Password, u.Username); msg != "" {
 			f["password"] = msg
 		} else {
 			hash, err := bcrypt.GenerateFromPassword([]byte(*req.Password), a.Cfg.BcryptCost)
@@ -246,7 +247,9 @@ func (a *App) updateUser(c echo.Context) error {
 }
 
 // seedAdmin creates `admin` on first start, with ANJU_ADMIN_PASSWORD or a
-// random password printed once to a.Out.
+// random password printed once to a.Out. A chosen password is held to the
+// rules of every password (not a common one, not containing "admin"): the
+// start stops, naming the variable.
 func (a *App) seedAdmin(ctx context.Context) error {
 	_, err := a.DB.Users.ByUsername(ctx, "admin")
 	if err == nil {
@@ -258,6 +261,8 @@ func (a *App) seedAdmin(ctx context.Context) error {
 	password, generated := a.Cfg.AdminPassword, false
 	if password == "" {
 		password, generated = randomPassword(), true
+	} else if msg := domain.ValidatePassword(password, "admin"); msg != "" {
+		return fmt.Errorf("ANJU_ADMIN_PASSWORD: %s (choose another password for admin: not a common one, not containing \"admin\")", msg)
 	}
 	u, err := a.newUser("admin", password, "系统管理员", domain.RoleAdmin, domain.CountyCode)
 	if err != nil {
