@@ -150,8 +150,12 @@ type User struct {
 	AreaCode     string
 	PasswordHash string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SessionGen counts the times every sign-in of the user was ended at
+	// once (password changed or reset, account disabled); a token minted
+	// under an older generation is refused.
+	SessionGen int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Actor is the user acting now.

@@ -169,7 +169,7 @@ type updateUserRequest struct {
 
 // updateUser lets the admin change a user's name, role and area, reset the
 // password or disable the account. A password reset or disabling signs the
-// user out everywhere. Admins cannot disable or demote themselves, so the
+// user out everywhere at once, access tokens included. Admins cannot disable or demote themselves, so the
 // county is never left without one.
 func (a *App) updateUser(c echo.Context) error {
 	act := actorOf(c)
@@ -237,7 +237,7 @@ func (a *App) updateUser(c echo.Context) error {
 		return err
 	}
 	if signOut {
-		if err := a.DB.Tokens.RevokeUser(ctx, u.ID, "account changed", a.Now()); err != nil {
+		if err := a.endSessions(ctx, &u, "account changed"); err != nil {
 			return err
 		}
 	}
