@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -20,7 +19,7 @@ import (
 	"github.com/yongjing/anju/server/mongodb"
 )
 
-// Sign-in policy.
+// Sign-in policy (the limits on failures are in lockout.go).
 const (
 	accessTTL = 15 * time.Minute // access tokens are short-lived
 	// refreshTTL is a session's whole life, counted from its sign-in, not
@@ -28,8 +27,6 @@ const (
 	// once a month everyone types the password again.
 	refreshTTL = 30 * 24 * time.Hour
 	reuseGrace = 30 * time.Second // see refresh
-	lockAfter  = 10               // failed sign-ins of one account …
-	lockWindow = 15 * time.Minute // … within this window lock it until the window passes
 	jwtIssuer  = "anju"
 	jwtAud     = "anju-app"
 
@@ -66,9 +63,11 @@ type tokenResponse struct {
 }
 
 // login checks a username and password. Unknown users and wrong passwords
-// get the same answer in the same time; the 11th failure of an account
-// within 15 minutes (counted in the database, so all instances agree) is
-// answered 429 until the window has passed, whatever the password.
+// get the same answer in the same time. Failures are counted by account
+// and by client address (lockout.go); while a limit holds the answer is
+// 429 with Retry-After, whatever the password. Looking the user up and
+// checking the hash wait for a hashing slot, so a flood of sign-ins
+// cannot take every CPU.
 func (a *App) login(c echo.Context) error {
 	var req loginRequest
 	if err := bindJSON(c, &req); err != nil {
@@ -89,37 +88,46 @@ func (a *App) login(c echo.Context) error {
 	if len(key) > 64 {
 		key = key[:64]
 	}
+	addr := clientAddr(c)
 	now := a.Now()
-	failures, err := a.DB.Lockouts.Recent(ctx, key, now.Add(-lockWindow), lockAfter)
+	if err := a.checkSignInLimits(ctx, key, addr, now); err != nil {
+		return err
+	}
+	var u domain.User
+	ok := false
+	err := a.withHashSlot(ctx, func() error {
+		var err error
+		u, err = a.DB.Users.ByUsername(ctx, key)
+		found := err == nil
+		if err != nil && domain.ErrorKind(err) != domain.KindNotFound {
+			return err
+		}
+		a.dummyOnce.Do(func() {
+			a.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(newSecret()), a.Cfg.BcryptCost)
+		})
+		hash := a.dummyHash
+		if found {
+			hash = []byte(u.PasswordHash)
+		}
+		ok = bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) == nil && found
+		return nil
+	})
 	if err != nil {
 		return err
 	}
-	if until, locked := lockedUntil(failures, now); locked {
-		return tooManyAttempts(until, now)
-	}
-	u, err := a.DB.Users.ByUsername(ctx, key)
-	found := err == nil
-	if err != nil && domain.ErrorKind(err) != domain.KindNotFound {
-		return err
-	}
-	a.dummyOnce.Do(func() {
-		a.dummyHash, _ = bcrypt.GenerateFromPassword([]byte(newSecret()), a.Cfg.BcryptCost)
-	})
-	hash := a.dummyHash
-	if found {
-		hash = []byte(u.PasswordHash)
-	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(req.Password)) != nil || !found {
-		if err := a.DB.Lockouts.Record(ctx, newID(), key, now); err != nil {
+	if !ok {
+		if err := a.recordFailure(ctx, key, addr, now); err != nil {
 			return err
 		}
-		logOf(c).Info("sign-in failed", "username", key)
+		logOf(c).Info("sign-in failed", "username", key, "addr", addr)
 		return errBadCredentials
 	}
 	if u.Disabled {
 		return errDisabled
 	}
-	if err := a.DB.Lockouts.Clear(ctx, key); err != nil {
+	// This address got it right: its mistakes on this account are forgiven
+	// (not those from elsewhere, which may be a guesser's).
+	if err := a.DB.Lockouts.Clear(ctx, mongodb.FailureFilter{Account: key, Addr: addr}); err != nil {
 		return err
 	}
 	resp, err := a.issueTokens(ctx, u, session{family: newID(), signedInAt: now})
@@ -128,25 +136,6 @@ func (a *App) login(c echo.Context) error {
 	}
 	logOf(c).Info("signed in", "user_id", u.ID)
 	return c.JSON(http.StatusOK, resp)
-}
-
-// lockedUntil reports whether the recent failures (newest first, at most
-// lockAfter of the last lockWindow) hold lockAfter failures, and until
-// when: the oldest of them leaves the window then.
-func lockedUntil(recent []time.Time, now time.Time) (time.Time, bool) {
-	if len(recent) < lockAfter {
-		return time.Time{}, false
-	}
-	until := recent[lockAfter-1].Add(lockWindow)
-	return until, now.Before(until)
-}
-
-func tooManyAttempts(until, now time.Time) error {
-	secs := int(until.Sub(now).Seconds()) + 1
-	mins := (secs + 59) / 60
-	return &domain.Error{Kind: domain.KindTooMany, Code: "too_many_attempts",
-		Message: "密码错误次数过多，请" + strconv.Itoa(mins) + "分钟后再试",
-		Details: map[string]string{"retry_after_seconds": strconv.Itoa(secs)}}
 }
 
 // refresh trades a refresh token for a new pair (rotation), until 30 days
@@ -412,7 +401,7 @@ type changePasswordRequest struct {
 
 // changePassword lets a signed-in user replace their own password (the
 // admin sets the first one). The old password is checked like a sign-in:
-// failures count toward the same lock. Every sign-in of the user ends,
+// failures count toward the same limits. Every sign-in of the user ends,
 // access tokens included; the answer is a fresh token pair for this one.
 func (a *App) changePassword(c echo.Context) error {
 	var req changePasswordRequest
@@ -435,22 +424,27 @@ func (a *App) changePassword(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	now := a.Now()
-	failures, err := a.DB.Lockouts.Recent(ctx, u.Username, now.Add(-lockWindow), lockAfter)
+	addr := clientAddr(c)
+	if err := a.checkSignInLimits(ctx, u.Username, addr, now); err != nil {
+		return err
+	}
+	var hash []byte
+	right := false
+	err := a.withHashSlot(ctx, func() (err error) {
+		if right = bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.OldPassword)) == nil; !right {
+			return nil
+		}
+		hash, err = bcrypt.GenerateFromPassword([]byte(req.NewPassword), a.Cfg.BcryptCost)
+		return err
+	})
 	if err != nil {
 		return err
 	}
-	if until, locked := lockedUntil(failures, now); locked {
-		return tooManyAttempts(until, now)
-	}
-	if bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(req.OldPassword)) != nil {
-		if err := a.DB.Lockouts.Record(ctx, newID(), u.Username, now); err != nil {
+	if !right {
+		if err := a.recordFailure(ctx, u.Username, addr, now); err != nil {
 			return err
 		}
 		return domain.InvalidFields(map[string]string{"old_password": "原密码不正确"})
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(req.NewPassword), a.Cfg.BcryptCost)
-	if err != nil {
-		return err
 	}
 	u.PasswordHash, u.UpdatedAt = string(hash), now.UTC()
 	if err := a.DB.Users.Update(ctx, u); err != nil {

@@ -32,10 +32,18 @@ type Config struct {
 	// PhotoMaxDistanceM is ANJU_PHOTO_MAX_DISTANCE_M: a photo of the house
 	// taken farther than this from its recorded location is warned about.
 	PhotoMaxDistanceM float64
+	// TrustedProxies is ANJU_TRUSTED_PROXIES: comma-separated addresses or
+	// CIDR ranges of reverse proxies in front of the server, whose
+	// X-Forwarded-For tells the client's address. Empty: X-Forwarded-For is
+	// ignored and the connection's peer is the client.
+	TrustedProxies string
 
 	// BcryptCost is the password hashing cost; not configurable from the
 	// environment (tests lower it to keep the race detector bearable).
 	BcryptCost int
+	// HashSlots is how many password hashes run at once (0: half the
+	// CPUs, at least one); not configurable from the environment.
+	HashSlots int
 }
 
 // Defaults of the configuration.
@@ -52,7 +60,7 @@ var envNames = []string{
 	"ANJU_ADDR", "ANJU_DATA_DIR", "ANJU_MONGO_URI", "ANJU_MONGO_DB",
 	"ANJU_S3_ENDPOINT", "ANJU_S3_ACCESS_KEY", "ANJU_S3_SECRET_KEY", "ANJU_S3_BUCKET", "ANJU_S3_USE_SSL",
 	"ANJU_JWT_SECRET", "ANJU_ADMIN_PASSWORD", "ANJU_TLS_CERT", "ANJU_TLS_KEY", "ANJU_DEMO",
-	"ANJU_PHOTO_MAX_DISTANCE_M",
+	"ANJU_PHOTO_MAX_DISTANCE_M", "ANJU_TRUSTED_PROXIES",
 }
 
 // LoadConfig reads the configuration through getenv (os.Getenv in main)
@@ -77,6 +85,8 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		AdminPassword: getenv("ANJU_ADMIN_PASSWORD"),
 		TLSCert:       get("ANJU_TLS_CERT", ""),
 		TLSKey:        get("ANJU_TLS_KEY", ""),
+
+		TrustedProxies: get("ANJU_TRUSTED_PROXIES", ""),
 	}
 	var errs []error
 	var err error
@@ -161,6 +171,9 @@ func (c Config) Validate() error {
 	if len(c.AdminPassword) > 72 {
 		bad("ANJU_ADMIN_PASSWORD: 不能超过72个字节 (must be at most 72 bytes)")
 	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("ANJU_TLS_CERT 和 ANJU_TLS_KEY 须同时设置 (set both or neither)")
 	}
@@ -173,6 +186,36 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parseTrustedProxies reads ANJU_TRUSTED_PROXIES: addresses (a /32 or
+// /128 each) and CIDR ranges, separated by commas.
+func parseTrustedProxies(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return nil, fmt.Errorf("ANJU_TRUSTED_PROXIES: %q 不是IP地址或网段，例如 10.0.0.5 或 10.0.0.0/24 (not an address or CIDR range)", part)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("ANJU_TRUSTED_PROXIES: %q 不是IP地址或网段，例如 10.0.0.5 或 10.0.0.0/24 (not an address or CIDR range)", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // TLS reports whether the server speaks HTTPS itself.

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/yongjing/anju/domain"
 	"github.com/yongjing/anju/server/mongodb"
@@ -72,7 +71,7 @@ func (a *App) createUser(c echo.Context) error {
 	if len(f) > 0 {
 		return domain.InvalidFields(f)
 	}
-	u, err := a.newUser(username, req.Password, req.Name, req.Role, req.AreaCode)
+	u, err := a.newUser(ctx, username, req.Password, req.Name, req.Role, req.AreaCode)
 	if err != nil {
 		return err
 	}
@@ -97,14 +96,14 @@ func (a *App) checkAreaExists(ctx context.Context, code string, f map[string]str
 	return err
 }
 
-func (a *App) newUser(username, password, name string, role domain.Role, area string) (domain.User, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.Cfg.BcryptCost)
+func (a *App) newUser(ctx context.Context, username, password, name string, role domain.Role, area string) (domain.User, error) {
+	hash, err := a.hashPassword(ctx, password)
 	if err != nil {
 		return domain.User{}, err
 	}
 	now := a.Now().UTC()
 	return domain.User{ID: newID(), Username: username, Name: name, Role: role, AreaCode: area,
-		PasswordHash: string(hash), CreatedAt: now, UpdatedAt: now}, nil
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 type userList struct {
@@ -211,11 +210,11 @@ func (a *App) updateUser(c echo.Context) error {
 		if msg := domain.ValidatePassword(*req.Password, u.Username); msg != "" {
 			f["password"] = msg
 		} else {
-			hash, err := bcrypt.GenerateFromPassword([]byte(*req.Password), a.Cfg.BcryptCost)
+			hash, err := a.hashPassword(ctx, *req.Password)
 			if err != nil {
 				return err
 			}
-			u.PasswordHash = string(hash)
+			u.PasswordHash = hash
 			signOut = true
 		}
 	}
@@ -264,7 +263,7 @@ func (a *App) seedAdmin(ctx context.Context) error {
 	} else if msg := domain.ValidatePassword(password, "admin"); msg != "" {
 		return fmt.Errorf("ANJU_ADMIN_PASSWORD: %s (choose another password for admin: not a common one, not containing \"admin\")", msg)
 	}
-	u, err := a.newUser("admin", password, "系统管理员", domain.RoleAdmin, domain.CountyCode)
+	u, err := a.newUser(ctx, "admin", password, "系统管理员", domain.RoleAdmin, domain.CountyCode)
 	if err != nil {
 		return err
 	}
