@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,6 +42,17 @@ type App struct {
 	// username costs the same time as a wrong password (made on first use).
 	dummyOnce sync.Once
 	dummyHash []byte
+	// hasher runs password hashes, a few at a time (lockout.go).
+	hasher *hasher
+	// inHashSlot, when a test sets it, runs inside each hashing slot.
+	inHashSlot func()
+	// refusalDelay holds a refused sign-in's answer (tests set 0);
+	// heldRefusals counts the answers held.
+	refusalDelay time.Duration
+	heldRefusals chan struct{}
+	// trustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (ANJU_TRUSTED_PROXIES).
+	trustedProxies []*net.IPNet
 
 	areaMu    sync.RWMutex
 	areaNames map[string]string
@@ -98,6 +110,15 @@ func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
 			a.Close()
 		}
 	}()
+	if a.Cfg.HashSlots == 0 {
+		a.Cfg.HashSlots = defaultHashSlots()
+	}
+	a.hasher = newHasher(a.Cfg.HashSlots)
+	a.onClose(a.hasher.close)
+	a.refusalDelay, a.heldRefusals = refusalDelay, make(chan struct{}, maxHeldRefusals)
+	if a.trustedProxies, err = parseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("ANJU_DATA_DIR=%s: 无法创建数据目录: %w", cfg.DataDir, err)
 	}
@@ -167,6 +188,9 @@ func (a *App) ensureIndexes(ctx context.Context) error {
 		return err
 	}
 	if err := a.DB.IDSearches.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	if err := a.DB.Lockouts.EnsureIndexes(ctx); err != nil {
 		return err
 	}
 	return a.DB.Cases.EnsureIndexes(ctx)
@@ -312,6 +336,7 @@ func (a *App) Handler() http.Handler {
 		e := echo.New()
 		e.HideBanner, e.HidePort = true, true
 		e.HTTPErrorHandler = a.handleError
+		e.IPExtractor = a.ipExtractor()
 		e.Use(a.requestID, a.accessLog, a.recoverPanic, a.securityHeaders, a.limitBody(defaultBodyLimit))
 		a.routes(e)
 		a.handler = e

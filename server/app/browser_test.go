@@ -309,7 +309,7 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	b.click(`input[name=csv] + button`)
 	b.waitJS("the villages listed", `document.body.textContent.includes('样例村甲') && document.body.textContent.includes('样例村乙')`, 10*time.Second)
 	b.fill("form [name=username]", "cadre-jia")
-	b.fill("form [name=password]", "cadre-jia-password")
+	b.fill("form [name=password]", "jia-village-secret")
 	b.fill("form [name=name]", "甲村干部")
 	b.fill("form [name=role]", "village_cadre")
 	b.fill("form [name=area_code]", "622923103201")
@@ -320,7 +320,7 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	eval[any](b, `window.confirm = () => true, null`)
 	b.click(`#userlist .item[data-user="cadre-jia"] button`)
 	b.waitJS("disabled", `document.querySelector('#userlist .item[data-user="cadre-jia"]').textContent.includes('已停用')`, 10*time.Second)
-	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "cadre-jia", "password": "cadre-jia-password"})
+	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "cadre-jia", "password": "jia-village-secret"})
 	if res.StatusCode == http.StatusOK {
 		t.Errorf("a disabled user signed in: %s", body)
 	}

@@ -64,7 +64,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 	fmt.Fprintln(a.Out, "演示数据 (demo data) — 演示账号与密码 (sample users and passwords):")
 	addUser := func(username, name string, role domain.Role, area string) error {
 		pw := randomPassword()
-		u, err := a.newUser(username, pw, name, role, area)
+		u, err := a.newUser(ctx, username, pw, name, role, area)
 		if err != nil {
 			return err
 		}

@@ -110,7 +110,7 @@ func (a *App) handleError(err error, c echo.Context) {
 
 func (a *App) errorAnswer(err error, c echo.Context) (int, errorBody) {
 	if e, ok := domain.AsError(err); ok {
-		if e.Kind == domain.KindTooMany {
+		if e.Kind == domain.KindTooMany || e.Kind == domain.KindUnavailable {
 			if s := e.Details["retry_after_seconds"]; s != "" {
 				c.Response().Header().Set("Retry-After", s)
 			}

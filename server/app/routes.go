@@ -50,6 +50,7 @@ func (a *App) routes(e *echo.Echo) {
 	api.GET("/users", a.listUsers)
 	api.POST("/users", a.createUser)
 	api.PATCH("/users/:id", a.updateUser)
+	api.POST("/users/:id/unlock", a.unlockUser)
 
 	api.GET("/programs", a.listPrograms)
 	api.POST("/programs", a.createProgram)

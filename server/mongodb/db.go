@@ -62,7 +62,10 @@ func Open(ctx context.Context, db *mongo.Database, opt Options) (*DB, error) {
 	d.Areas = NewAreas(db)
 	d.Programs = NewPrograms(db)
 	d.Tokens = NewTokens(db)
-	d.Lockouts = NewLockouts(db)
+	var err error
+	if d.Lockouts, err = newLockouts(ctx, db, embedded); err != nil {
+		return nil, err
+	}
 	d.IDSearches = NewIDSearches(db)
 	d.Prints = NewPrints(db)
 	return d, nil
