@@ -33,18 +33,37 @@ const (
 	defaultBcryptCost = 11
 )
 
-var (
-	errBadCredentials = &domain.Error{Kind: domain.KindUnauthorized, Code: "bad_credentials", Message: "用户名或密码错误"}
-	errNotSignedIn    = &domain.Error{Kind: domain.KindUnauthorized, Code: "unauthorized", Message: "请先登录"}
-	errTokenInvalid   = &domain.Error{Kind: domain.KindUnauthorized, Code: "token_invalid", Message: "登录已失效，请重新登录"}
-	errTokenExpired   = &domain.Error{Kind: domain.KindUnauthorized, Code: "token_expired", Message: "登录已过期，请刷新或重新登录"}
-	errDisabled       = &domain.Error{Kind: domain.KindUnauthorized, Code: "account_disabled", Message: "账号已停用，请联系管理员"}
-	errRefreshInvalid = &domain.Error{Kind: domain.KindUnauthorized, Code: "refresh_invalid", Message: "登录已失效，请重新登录"}
-	errRefreshReused  = &domain.Error{Kind: domain.KindUnauthorized, Code: "refresh_reused", Message: "登录凭据已被使用，请重新登录"}
-	errSignedOut      = &domain.Error{Kind: domain.KindUnauthorized, Code: "session_ended", Message: "已退出登录，请重新登录"}
-	errSessionsEnded  = &domain.Error{Kind: domain.KindUnauthorized, Code: "session_ended", Message: "账号密码已更改，请用新密码重新登录"}
-	errSessionExpired = &domain.Error{Kind: domain.KindUnauthorized, Code: "session_expired", Message: "登录已满30天，请重新登录"}
-)
+// The answers of signing in; each call makes a fresh one.
+func errBadCredentials() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "bad_credentials", Message: "用户名或密码错误"}
+}
+func errNotSignedIn() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "unauthorized", Message: "请先登录"}
+}
+func errTokenInvalid() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "token_invalid", Message: "登录已失效，请重新登录"}
+}
+func errTokenExpired() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "token_expired", Message: "登录已过期，请刷新或重新登录"}
+}
+func errDisabled() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "account_disabled", Message: "账号已停用，请联系管理员"}
+}
+func errRefreshInvalid() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "refresh_invalid", Message: "登录已失效，请重新登录"}
+}
+func errRefreshReused() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "refresh_reused", Message: "登录凭据已被使用，请重新登录"}
+}
+func errSignedOut() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "session_ended", Message: "已退出登录，请重新登录"}
+}
+func errSessionsEnded() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "session_ended", Message: "账号密码已更改，请用新密码重新登录"}
+}
+func errSessionExpired() error {
+	return &domain.Error{Kind: domain.KindUnauthorized, Code: "session_expired", Message: "登录已满30天，请重新登录"}
+}
 
 type loginRequest struct {
 	Username string `json:"username"`
@@ -120,10 +139,10 @@ func (a *App) login(c echo.Context) error {
 			return err
 		}
 		logOf(c).Info("sign-in failed", "username", key, "addr", addr)
-		return errBadCredentials
+		return errBadCredentials()
 	}
 	if u.Disabled {
-		return errDisabled
+		return errDisabled()
 	}
 	// This address got it right: its mistakes on this account are forgiven
 	// (not those from elsewhere, which may be a guesser's).
@@ -163,39 +182,39 @@ func (a *App) refresh(c echo.Context) error {
 	t := cl.Token
 	switch {
 	case t.Hash == "" || cl.Revoked:
-		return errRefreshInvalid
+		return errRefreshInvalid()
 	case !cl.Won && now.Sub(cl.RotatedAt) <= reuseGrace:
 		logOf(c).Warn("refresh token reused within grace", "user_id", t.UserID, "family", t.Family)
-		return errRefreshReused
+		return errRefreshReused()
 	case !cl.Won:
 		if err := a.DB.Tokens.RevokeFamily(ctx, t.Family, "reuse", now); err != nil {
 			return err
 		}
 		logOf(c).Warn("refresh token reuse: family revoked", "user_id", t.UserID, "family", t.Family)
-		return errRefreshReused
+		return errRefreshReused()
 	}
 	signedInAt := t.SignedInAt
 	if signedInAt.IsZero() { // stored before sessions recorded their sign-in
 		signedInAt = t.IssuedAt
 	}
 	if !now.Before(signedInAt.Add(refreshTTL)) {
-		return errSessionExpired
+		return errSessionExpired()
 	}
 	if !now.Before(t.ExpiresAt) {
-		return errRefreshInvalid
+		return errRefreshInvalid()
 	}
 	u, err := a.DB.Users.ByID(ctx, t.UserID)
 	if domain.ErrorKind(err) == domain.KindNotFound {
-		return errRefreshInvalid
+		return errRefreshInvalid()
 	}
 	if err != nil {
 		return err
 	}
 	if u.Disabled {
-		return errDisabled
+		return errDisabled()
 	}
 	if t.SessionGen != u.SessionGen {
-		return errSessionsEnded
+		return errSessionsEnded()
 	}
 	resp, err := a.issueTokens(ctx, u, session{family: t.Family, signedInAt: signedInAt})
 	if err != nil {
@@ -233,7 +252,7 @@ func (a *App) logout(c echo.Context) error {
 func (a *App) me(c echo.Context) error {
 	u, ok := c.Get(ctxUser).(domain.User)
 	if !ok {
-		return errNotSignedIn
+		return errNotSignedIn()
 	}
 	return c.JSON(http.StatusOK, a.toUserResponse(c.Request().Context(), u))
 }
@@ -307,10 +326,10 @@ func (a *App) parseAccess(s string) (accessClaims, error) {
 		jwt.WithExpirationRequired(), jwt.WithIssuedAt(),
 		jwt.WithTimeFunc(a.Now), jwt.WithLeeway(5*time.Second))
 	if errors.Is(err, jwt.ErrTokenExpired) {
-		return accessClaims{}, errTokenExpired
+		return accessClaims{}, errTokenExpired()
 	}
 	if err != nil || claims.Subject == "" || claims.Session == "" {
-		return accessClaims{}, errTokenInvalid
+		return accessClaims{}, errTokenInvalid()
 	}
 	return claims, nil
 }
@@ -327,7 +346,7 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		h := c.Request().Header.Get(echo.HeaderAuthorization)
 		tok, ok := strings.CutPrefix(h, "Bearer ")
 		if !ok || strings.TrimSpace(tok) == "" {
-			return errNotSignedIn
+			return errNotSignedIn()
 		}
 		claims, err := a.parseAccess(strings.TrimSpace(tok))
 		if err != nil {
@@ -336,23 +355,23 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		ctx := c.Request().Context()
 		u, err := a.DB.Users.ByID(ctx, claims.Subject)
 		if domain.ErrorKind(err) == domain.KindNotFound {
-			return errTokenInvalid
+			return errTokenInvalid()
 		}
 		if err != nil {
 			return err
 		}
 		if u.Disabled {
-			return errDisabled
+			return errDisabled()
 		}
 		if claims.SessionGen != u.SessionGen {
-			return errSessionsEnded
+			return errSessionsEnded()
 		}
 		ended, err := a.DB.Tokens.FamilyRevoked(ctx, claims.Session)
 		if err != nil {
 			return err
 		}
 		if ended {
-			return errSignedOut
+			return errSignedOut()
 		}
 		c.Set(ctxActor, u.Actor())
 		c.Set(ctxUser, u)
@@ -410,7 +429,7 @@ func (a *App) changePassword(c echo.Context) error {
 	}
 	u, ok := c.Get(ctxUser).(domain.User)
 	if !ok {
-		return errNotSignedIn
+		return errNotSignedIn()
 	}
 	f := map[string]string{}
 	if req.OldPassword == "" {

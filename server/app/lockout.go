@@ -51,8 +51,10 @@ const hashNice = 10
 // people at work (scripts/benchlogin measures it).
 func defaultHashSlots() int { return max(1, runtime.NumCPU()/2) }
 
-var errHashBusy = &domain.Error{Kind: domain.KindUnavailable, Code: "sign_in_busy",
-	Message: "现在登录的人太多，请稍等几秒再试", Details: map[string]string{"retry_after_seconds": "5"}}
+func errHashBusy() error {
+	return &domain.Error{Kind: domain.KindUnavailable, Code: "sign_in_busy",
+		Message: "现在登录的人太多，请稍等几秒再试", Details: map[string]string{"retry_after_seconds": "5"}}
+}
 
 // hasher runs password hashes and checks on a few OS threads of their own
 // (the hashing slots), each at a lower priority. bcrypt takes a CPU for
@@ -110,7 +112,7 @@ func (a *App) withHashSlot(ctx context.Context, fn func() error) error {
 	select {
 	case a.hasher.jobs <- job:
 	case <-t.C:
-		return errHashBusy
+		return errHashBusy()
 	case <-ctx.Done():
 		return ctx.Err()
 	}
