@@ -223,8 +223,11 @@ type Appraisal struct {
 type Approval struct {
 	Method         Method
 	PlannedSubsidy int64 // yuan
-	At             time.Time
-	By             string
+	// Amendments is how many amendments of the program were in force at
+	// approval: the rules the case keeps (Program.RulesFor).
+	Amendments int
+	At         time.Time
+	By         string
 }
 
 // Agreement is the 施工协议.
@@ -303,10 +306,11 @@ const (
 	WarnDuplicatePhoto = "duplicate_photo"
 	WarnFarFromHouse   = "far_from_house"
 	WarnOutOfOrder     = "out_of_order"
+	WarnProgramAmended = "program_amended"
 )
 
 // WarningCodes lists every warning code.
-var WarningCodes = []string{WarnDuplicatePhoto, WarnFarFromHouse, WarnOutOfOrder}
+var WarningCodes = []string{WarnDuplicatePhoto, WarnFarFromHouse, WarnOutOfOrder, WarnProgramAmended}
 
 // Warning is something a reviewer must see; never silently dropped.
 type Warning struct {
@@ -314,6 +318,7 @@ type Warning struct {
 	PhotoID     string
 	OtherCaseID string
 	OtherPhoto  string
+	Ref         string // what else the finding is about, e.g. "program/2025/amendment/1"
 	Message     string // Chinese
 	At          time.Time
 }

@@ -8,7 +8,8 @@ import (
 )
 
 // Create files a new case: a village cadre files it for a village in their
-// own area, the filing is validated (ValidateNewCase), and the case starts
+// own area, into a program open to new applications (conflict
+// program_closed otherwise), the filing is validated (ValidateNewCase), and the case starts
 // at applied with version 1 and a "create" history entry. Lifecycle
 // records the client may have sent are dropped; 身份证号 are normalized
 // (trimmed, final x upper-cased).
@@ -18,6 +19,9 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	}
 	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只能为本村农户提交申请")
+	}
+	if p.Closed {
+		return Case{}, Errorf(KindConflict, "program_closed", "%d年度已停止受理新申请", p.Year)
 	}
 	n := Case{
 		ID:            strings.TrimSpace(c.ID),

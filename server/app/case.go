@@ -105,6 +105,14 @@ func (a *App) createCase(c echo.Context) error {
 	if strings.TrimSpace(req.ID) == "" || len(req.ID) > 64 {
 		return domain.InvalidFields(map[string]string{"id": "缺少申请编号"})
 	}
+	if req.ProgramYear == 0 {
+		// No year named: the current program (docs/api.md).
+		cur, err := a.currentProgram(ctx, a.Now())
+		if err != nil {
+			return err
+		}
+		req.ProgramYear = cur.Year
+	}
 	p, err := a.program(ctx, req.ProgramYear)
 	if err != nil {
 		if domain.ErrorKind(err) == domain.KindNotFound {

@@ -259,6 +259,7 @@ type warningJSON struct {
 	Code        string    `json:"code"`
 	PhotoID     string    `json:"photo_id"`
 	OtherCaseID string    `json:"other_case_id"`
+	Ref         string    `json:"ref,omitempty"`
 	Message     string    `json:"message"`
 	At          time.Time `json:"at"`
 }
@@ -285,6 +286,7 @@ type caseResponse struct {
 	ReturnReason        string             `json:"return_reason"`
 	CloseReason         string             `json:"close_reason"`
 	Assessment          assessmentJSON     `json:"assessment"`
+	Rules               programRules       `json:"rules"` // the program's rules as they bind the case (as approved, once approved)
 	VillageReview       *villageReviewJSON `json:"village_review"`
 	VillagePublicity    *publicityJSON     `json:"village_publicity"`
 	TownshipPublicity   *publicityJSON     `json:"township_publicity"`
@@ -362,6 +364,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
 		ReturnReason: c.ReturnReason, CloseReason: c.CloseReason,
 		Assessment:  toAssessmentJSON(c.Assessment(p)),
+		Rules:       rulesOf(p.RulesFor(c)),
 		Objections:  []objectionJSON{},
 		Acceptances: []acceptanceJSON{},
 		Photos:      []photoJSON{},
@@ -423,7 +426,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 	}
 	for _, w := range c.Warnings {
 		r.Warnings = append(r.Warnings, warningJSON{Code: w.Code, PhotoID: w.PhotoID, OtherCaseID: w.OtherCaseID,
-			Message: w.Message, At: w.At.UTC()})
+			Ref: w.Ref, Message: w.Message, At: w.At.UTC()})
 	}
 	for _, h := range c.History {
 		r.History = append(r.History, toHistoryJSON(h, false))

@@ -148,17 +148,10 @@ func (a *App) dashboard(c echo.Context) error {
 	return c.JSON(http.StatusOK, res)
 }
 
-// dashboardProgram is the program asked for, or the latest one.
+// dashboardProgram is the program asked for, or the current one.
 func (a *App) dashboardProgram(ctx context.Context, year string) (domain.Program, error) {
 	if year == "" {
-		ps, err := a.DB.Programs.List(ctx)
-		if err != nil {
-			return domain.Program{}, err
-		}
-		if len(ps) == 0 {
-			return domain.Program{}, domain.Errorf(domain.KindNotFound, "program_not_found", "尚未设置改造方案")
-		}
-		return ps[0], nil
+		return a.currentProgram(ctx, a.Now())
 	}
 	y, err := strconv.Atoi(year)
 	if err != nil {

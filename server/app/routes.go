@@ -48,6 +48,10 @@ func (a *App) routes(e *echo.Echo) {
 
 	api.GET("/programs", a.listPrograms)
 	api.POST("/programs", a.createProgram)
+	api.GET("/programs/:year", a.getProgram)
+	api.POST("/programs/:year/amendments", a.amendProgram)
+	api.POST("/programs/:year/close", a.closeProgram)
+	api.POST("/programs/:year/open", a.openProgram)
 	api.POST("/assess", a.assess)
 
 	api.POST("/cases", a.createCase)

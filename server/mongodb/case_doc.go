@@ -138,6 +138,7 @@ type appraisalDoc struct {
 type approvalDoc struct {
 	Method         domain.Method `bson:"method"`
 	PlannedSubsidy int64         `bson:"planned_subsidy_yuan"`
+	Amendments     int           `bson:"rules_amendments"`
 	At             time.Time     `bson:"at"`
 	By             string        `bson:"by"`
 }
@@ -218,6 +219,7 @@ type warningDoc struct {
 	PhotoID     string    `bson:"photo_id"`
 	OtherCaseID string    `bson:"other_case_id"`
 	OtherPhoto  string    `bson:"other_photo"`
+	Ref         string    `bson:"ref,omitempty"`
 	Message     string    `bson:"message"`
 	At          time.Time `bson:"at"`
 }
