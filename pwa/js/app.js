@@ -8,6 +8,7 @@ import { outboxStore, kv } from './db.js';
 import * as api from './api.js';
 import { ROLES } from './labels.js';
 import { PROGRAM_2024 } from './rules.js';
+import { currentOf, keepYear } from './years.js';
 import { loginView } from './views/login.js';
 import { casesView, queueView } from './views/cases.js';
 import { newCaseView } from './views/newcase.js';
@@ -15,6 +16,7 @@ import { caseView } from './views/case.js';
 import { dashboardView } from './views/dashboard.js';
 import { outboxView } from './views/outbox.js';
 import { adminView } from './views/admin.js';
+import { programsView } from './views/programs.js';
 import { passwordView } from './views/password.js';
 
 const COUNTY_QUEUE = ['county_inspector', 'county_approver', 'civil_affairs', 'rural_revitalization', 'disburser'];
@@ -25,13 +27,21 @@ function tabs(role) {
   if (role === 'township_officer') return [['#/dashboard', '看板'], ['#/queue', '待办'], ['#/all', '全部'], ['#/outbox', '待发送']];
   if (COUNTY_QUEUE.includes(role)) return [['#/queue', '待办'], ['#/all', '全部'], ['#/outbox', '待发送']];
   if (role === 'leader') return [['#/dashboard', '看板']];
-  if (role === 'admin') return [['#/admin', '用户与村'], ['#/dashboard', '看板']];
+  if (role === 'admin') return [['#/admin', '用户与村'], ['#/programs', '年度方案'], ['#/dashboard', '看板']];
   return [];
 }
 
 const app = {
   user: null,
+  // program is the current program: new applications go into it.
   program: PROGRAM_2024,
+  // programs are every year the server knows; year is the one the lists
+  // and dashboards show (chosen by the person, the current one at first).
+  programs: [],
+  year: PROGRAM_2024.year,
+  yearChosen: false,
+  programOf(year) { return this.programs.find((p) => p.year === year) || this.program; },
+  setYear(y) { this.year = y; this.yearChosen = true; keepYear(y); },
   outbox: null,
   main: null,
   go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
@@ -134,6 +144,7 @@ async function route() {
     dashboard: () => dashboardView(app.main, app, arg),
     outbox: () => outboxView(app.main, app),
     admin: () => adminView(app.main, app),
+    programs: () => programsView(app.main, app),
     password: () => passwordView(app.main, app),
   };
   const view = views[name];
@@ -154,22 +165,34 @@ async function route() {
   }
 }
 
-// loadProgram picks the newest program the server knows, kept for offline use.
-async function loadProgram() {
+// loadPrograms reads the program years, kept for offline use: the current
+// one is where new applications go, and the lists show it unless the
+// person chose another year.
+async function loadPrograms() {
   try {
     const { data } = await api.cached('/api/programs');
     const list = Array.isArray(data) ? data : (data && data.items) || [];
-    if (list.length) app.program = list.reduce((a, b) => (b.year > a.year ? b : a));
-  } catch { /* keep the last known or the 2024 plan */ }
+    if (!list.length) return false;
+    const before = app.program.year;
+    app.programs = list;
+    app.program = currentOf(list);
+    if (!app.yearChosen || !list.some((p) => p.year === app.year)) app.year = app.program.year;
+    kv.set('programs', list).catch(() => {});
+    return app.program.year !== before;
+  } catch { return false; /* keep the last known or the 2024 plan */ }
 }
 
 async function start() {
   app.user = api.currentUser();
   if (!app.user) { route(); return; }
   shell();
-  const kept = await kv.get('program').catch(() => null);
-  if (kept) app.program = kept;
-  loadProgram().then(() => kv.set('program', app.program).catch(() => {}));
+  const kept = await kv.get('programs').catch(() => null);
+  const year = await kv.get('year').catch(() => null);
+  if (Array.isArray(kept) && kept.length) { app.programs = kept; app.program = currentOf(kept); }
+  app.year = app.program.year;
+  if (year && app.programs.some((p) => p.year === year)) { app.year = year; app.yearChosen = true; }
+  if (!app.programs.length) await loadPrograms();
+  else loadPrograms().then((changed) => { if (changed && !app.yearChosen) route(); });
   if (!location.hash || location.hash === '#/login') location.hash = home(app.user.role);
   else route();
   flush(true);
@@ -181,6 +204,8 @@ async function start() {
 }
 
 window.addEventListener('hashchange', route);
+// The admin opened, closed or amended a year: read the years again.
+window.addEventListener('anju:programs', () => { loadPrograms(); });
 window.addEventListener('online', () => { setOnline(); flush(true); });
 window.addEventListener('offline', setOnline);
 window.addEventListener('anju:signedout', () => { toast('登录已过期，请重新登录（未发送的内容仍保留）', 'bad'); app.user = null; route(); });

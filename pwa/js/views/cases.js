@@ -5,6 +5,7 @@ import { h, clear, fmtTime, fmtAgo, spinner } from '../ui.js';
 import * as api from '../api.js';
 import { STAGES, label, hintText } from '../labels.js';
 import { CREATE } from '../outbox.js';
+import { yearPicker } from '../years.js';
 
 function deadlineTag(d) {
   if (!d) return null;
@@ -60,7 +61,7 @@ function staleNote(r) {
 export async function casesView(main, app) {
   clear(main, spinner());
   const u = app.user;
-  const path = `/api/cases?program_year=${app.program.year}&village=${encodeURIComponent(u.area_code)}&limit=200`;
+  const path = `/api/cases?program_year=${app.year}&village=${encodeURIComponent(u.area_code)}&limit=200`;
   const [pending, outboxItems] = [await pendingByCase(app), await app.outbox.list()];
   let r;
   try { r = await api.cached(path); } catch (err) { if (!err.offline) throw err; r = { data: { items: [] }, stale: true, at: Date.now(), none: true }; }
@@ -76,7 +77,7 @@ export async function casesView(main, app) {
   const returned = items.filter((c) => c.return_reason && c.stage === 'applied').length;
   clear(main,
     h('div', { class: 'row between pad' },
-      h('h2', {}, u.area_name || '本村', ' · ', h('span', { class: 'nowrap' }, app.program.year, '年')),
+      h('h2', {}, u.area_name || '本村'), yearPicker(app),
       h('a', { class: 'btn primary', href: '#/new' }, '＋ 新申请')),
     r.none ? h('div', { class: 'note' }, '离线，本机还没有本村案件的副本。') : staleNote(r),
     returned ? h('div', { class: 'note bad' }, `${returned} 户被退回，需要处理`) : null,
@@ -89,7 +90,7 @@ export async function casesView(main, app) {
 export async function queueView(main, app, mine) {
   clear(main, spinner());
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
-  const params = new URLSearchParams({ program_year: app.program.year, limit: '100' });
+  const params = new URLSearchParams({ program_year: app.year, limit: '100' });
   if (mine) params.set('mine', '1');
   for (const k of ['q', 'stage', 'overdue', 'at_risk', 'has_warnings', 'village', 'township']) if (q.get(k)) params.set(k, q.get(k));
   const r = await api.cached('/api/cases?' + params);
@@ -128,7 +129,7 @@ export async function queueView(main, app, mine) {
     q.get('village') && items[0] && items[0].village_name].filter(Boolean).join(' · ');
   clear(main,
     !mine && (filter || app.user.role === 'leader') ? h('a', { class: 'pad back', href: '#/dashboard', onclick: (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } } }, '← 返回看板') : null,
-    h('h2', { class: 'pad' }, mine ? '待我处理' : filter || '全部案件', ` (${items.length}${cursor ? '+' : ''})`),
+    h('div', { class: 'row between pad' }, h('h2', {}, mine ? '待我处理' : filter || '全部案件', ` (${items.length}${cursor ? '+' : ''})`), yearPicker(app)),
     mine ? null : search,
     staleNote(r),
     items.length ? [list, more] : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));

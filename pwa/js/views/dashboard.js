@@ -6,6 +6,7 @@ import { h, clear, spinner, fmtAgo } from '../ui.js';
 import * as api from '../api.js';
 import { STAGES, FUNNEL, label, yuan } from '../labels.js';
 import { caseRow } from './cases.js';
+import { yearPicker } from '../years.js';
 
 const METRICS = [
   ['total', '总户数'], ['approved', '已批准'], ['accepted', '已验收'], ['paid', '已拨付'],
@@ -24,7 +25,7 @@ function funnel(row) {
 export async function dashboardView(main, app, arg) {
   clear(main, spinner());
   const area = arg && /^\d+$/.test(arg) ? arg : app.user.area_code;
-  const r = await api.cached(`/api/dashboard?program_year=${app.program.year}&area=${encodeURIComponent(area)}`);
+  const r = await api.cached(`/api/dashboard?program_year=${app.year}&area=${encodeURIComponent(area)}`);
   const d = r.data;
   const tot = d.totals || {};
   const lists = h('div', {});
@@ -33,7 +34,7 @@ export async function dashboardView(main, app, arg) {
     : h('span', { class: 'bad' }, '已超过完成期限 ', h('b', { 'data-k': 'days_left', 'data-v': days }, -days), ' 天');
   clear(main,
     h('div', { class: 'pad' },
-      h('h2', {}, d.area ? d.area.name : '', ' · ', d.program_year, '年看板'),
+      h('div', { class: 'row between' }, h('h2', {}, d.area ? d.area.name : '', ' · 看板'), yearPicker(app)),
       area !== app.user.area_code ? h('a', { href: '#/dashboard' }, '← 返回上级') : null,
       r.stale ? h('div', { class: 'note' }, '离线：' + fmtAgo(r.at) + '的数据') : null),
     h('section', { class: 'card deadline' + (days < 0 ? ' bad' : days < 60 ? ' warn' : '') }, '完成期限 ', d.deadline, ' · ', countdown),
