@@ -44,6 +44,16 @@ type dashboardResponse struct {
 	DaysLeft    int         `json:"days_left"`
 	Totals      dashRow     `json:"totals"`
 	Rows        []dashRow   `json:"rows"`
+	// Earlier lists the earlier program years of the area that still have
+	// households overdue, so this year's dashboard does not hide them.
+	Earlier []earlierYear `json:"earlier"`
+}
+
+// earlierYear is an earlier program's unfinished households in the area.
+type earlierYear struct {
+	ProgramYear int         `json:"program_year"`
+	Deadline    domain.Date `json:"deadline"`
+	Overdue     int64       `json:"overdue"`
 }
 
 func newDashRow(code, name string) dashRow {
@@ -140,8 +150,12 @@ func (a *App) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.dashboardOf(ctx, p, area, a.Now())
+	now := a.Now()
+	res, err := a.dashboardOf(ctx, p, area, now)
 	if err != nil {
+		return err
+	}
+	if res.Earlier, err = a.earlierOverdue(ctx, p.Year, area, now); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
@@ -211,4 +225,32 @@ func (a *App) dashboardOf(ctx context.Context, p domain.Program, area string, no
 	}
 	sort.Slice(res.Rows, func(i, j int) bool { return res.Rows[i].Code < res.Rows[j].Code })
 	return res, nil
+}
+
+// earlierOverdue counts, for each program year before year, the
+// households of area still overdue (from the counters, as the dashboard).
+func (a *App) earlierOverdue(ctx context.Context, year int, area string, now time.Time) ([]earlierYear, error) {
+	ps, err := a.DB.Programs.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []earlierYear{}
+	for _, p := range ps {
+		if p.Year >= year {
+			continue
+		}
+		counts, err := a.DB.Cases.Counts(ctx, p.Year, area)
+		if err != nil {
+			return nil, err
+		}
+		st := newStanding(p, now)
+		row := newDashRow("", "")
+		for _, v := range counts {
+			row.add(v, st)
+		}
+		if row.Overdue > 0 {
+			out = append(out, earlierYear{ProgramYear: p.Year, Deadline: p.Deadline, Overdue: row.Overdue})
+		}
+	}
+	return out, nil
 }

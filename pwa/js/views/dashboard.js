@@ -38,6 +38,11 @@ export async function dashboardView(main, app, arg) {
       area !== app.user.area_code ? h('a', { href: '#/dashboard' }, '← 返回上级') : null,
       r.stale ? h('div', { class: 'note' }, '离线：' + fmtAgo(r.at) + '的数据') : null),
     h('section', { class: 'card deadline' + (days < 0 ? ' bad' : days < 60 ? ' warn' : '') }, '完成期限 ', d.deadline, ' · ', countdown),
+    // Earlier years' households still unfinished stay in sight.
+    (d.earlier || []).length ? h('section', { class: 'card earlier', 'data-earlier': '' }, h('h3', {}, '往年未完成'),
+      d.earlier.map((e) => h('div', { class: 'row between', 'data-year': String(e.program_year) },
+        h('span', { class: 'bad' }, `${e.program_year}年度 ${e.overdue} 户已超过完成期限（${e.deadline}）`),
+        h('button', { class: 'btn', type: 'button', onclick: () => { app.setYear(e.program_year); app.rerender(); } }, '查看')))) : null,
     h('div', { class: 'metrics' }, METRICS.map(([k, t]) => h('div', { class: 'metric' + (['overdue', 'at_risk', 'payment_overdue', 'with_warnings'].includes(k) && tot[k] ? ' bad' : '') },
       h('b', { 'data-k': 'totals.' + k }, tot[k] || 0), h('span', {}, t)))),
     h('div', { class: 'metrics two' },
