@@ -356,6 +356,9 @@ type Case struct {
 	CreatedAt time.Time
 	CreatedBy string
 	UpdatedAt time.Time
+	// DecidedAt is when the last decision was taken (filing, a correction,
+	// a lifecycle step; not a photo): how long the case has waited since.
+	DecidedAt time.Time
 
 	ReturnReason string // the latest return reason, shown to the cadre until acted on
 	ReturnedBy   Role

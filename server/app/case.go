@@ -170,44 +170,11 @@ func (a *App) listCases(c echo.Context) error {
 	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
 		return err
 	}
+	q, err := a.listQuery(c, act)
+	if err != nil {
+		return err
+	}
 	qp := c.QueryParams()
-	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Q: qp.Get("q"), Cursor: qp.Get("cursor"),
-		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
-	if v := qp.Get("program_year"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > 2100 {
-			bad["program_year"] = "年度无效"
-		}
-		q.ProgramYear = y
-	}
-	if v := qp.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			bad["limit"] = "每页条数应在1至200之间"
-		}
-		q.Limit = n
-	}
-	if q.Township != "" && domain.LevelOf(q.Township) != domain.LevelTownship {
-		bad["township"] = "乡镇代码无效"
-	}
-	if q.Village != "" && domain.LevelOf(q.Village) != domain.LevelVillage {
-		bad["village"] = "村代码无效"
-	}
-	if v := qp.Get("stage"); v != "" {
-		for _, s := range strings.Split(v, ",") {
-			if !domain.Stage(s).Valid() {
-				bad["stage"] = "阶段无效"
-			}
-			q.Stages = append(q.Stages, domain.Stage(s))
-		}
-	}
-	if len([]rune(q.Q)) > 40 {
-		bad["q"] = "搜索内容过长"
-	}
-	if len(bad) > 0 {
-		return domain.InvalidFields(bad)
-	}
 	now := a.Now()
 	progs := map[int]domain.Program{}
 	programOf := func(year int) (domain.Program, error) {
@@ -256,6 +223,68 @@ func (a *App) listCases(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
+}
+
+// listQuery reads the filters every case list shares: program_year,
+// township, village, stage (comma-separated), q (a head's name, a 户口簿
+// number, the last digits of a 身份证号 or a village's name), has_warnings,
+// limit and cursor; the list is always inside the caller's area.
+func (a *App) listQuery(c echo.Context, act domain.Actor) (mongodb.ListQuery, error) {
+	qp := c.QueryParams()
+	bad := map[string]string{}
+	q := mongodb.ListQuery{Area: act.AreaCode, Q: strings.TrimSpace(qp.Get("q")), Cursor: qp.Get("cursor"),
+		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
+	if v := qp.Get("program_year"); v != "" {
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 2000 || y > 2100 {
+			bad["program_year"] = "年度无效"
+		}
+		q.ProgramYear = y
+	}
+	if v := qp.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			bad["limit"] = "每页条数应在1至200之间"
+		}
+		q.Limit = n
+	}
+	if q.Township != "" && domain.LevelOf(q.Township) != domain.LevelTownship {
+		bad["township"] = "乡镇代码无效"
+	}
+	if q.Village != "" && domain.LevelOf(q.Village) != domain.LevelVillage {
+		bad["village"] = "村代码无效"
+	}
+	if v := qp.Get("stage"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			if !domain.Stage(s).Valid() {
+				bad["stage"] = "阶段无效"
+			}
+			q.Stages = append(q.Stages, domain.Stage(s))
+		}
+	}
+	if len([]rune(q.Q)) > 40 {
+		bad["q"] = "搜索内容过长"
+	}
+	if len(bad) > 0 {
+		return q, domain.InvalidFields(bad)
+	}
+	if q.Q != "" {
+		q.QVillages = a.villagesNamed(q.Q, act.AreaCode)
+	}
+	return q, nil
+}
+
+// villagesNamed lists the villages in area whose name holds text.
+func (a *App) villagesNamed(text, area string) []string {
+	a.areaMu.RLock()
+	defer a.areaMu.RUnlock()
+	var out []string
+	for code, name := range a.areaNames {
+		if domain.LevelOf(code) == domain.LevelVillage && domain.Contains(area, code) && strings.Contains(name, text) {
+			out = append(out, code)
+		}
+	}
+	return out
 }
 
 // flag reads a boolean query parameter ("1" or "true").

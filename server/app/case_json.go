@@ -320,6 +320,7 @@ type caseItem struct {
 	WarningsCount int          `json:"warnings_count"`
 	Deadline      deadlineJSON `json:"deadline"`
 	Next          nextJSON     `json:"next"`
+	Work          *workJSON    `json:"work,omitempty"` // in GET /api/queue: the case's place in the caller's work
 }
 
 func toDeadlineJSON(d domain.Deadline) deadlineJSON {

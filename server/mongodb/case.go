@@ -344,7 +344,8 @@ type ListQuery struct {
 	Township    string
 	Village     string
 	Stages      []domain.Stage // any of these; nil means all, empty non-nil means none
-	Q           string         // head name fragment, or trailing digits (or all 18) of the 身份证号
+	Q           string         // head name fragment, 户口簿 number, or trailing digits (or all 18) of the 身份证号
+	QVillages   []string       // villages whose name holds Q: their cases match too
 	HasWarnings bool
 	// Keep, when set, is applied to each case after the database filter
 	// (for "awaiting my action", which only the domain can decide).
@@ -380,34 +381,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if s.view != nil && !s.ListFromDB {
 		return s.listView(ctx, q)
 	}
-	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
-	if q.ProgramYear != 0 {
-		and = append(and, bson.M{"program_year": q.ProgramYear})
-	}
-	if q.Township != "" {
-		and = append(and, bson.M{"township_code": q.Township})
-	}
-	if q.Village != "" {
-		and = append(and, bson.M{"village_code": q.Village})
-	}
-	if q.Stages != nil {
-		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
-	}
-	if q.HasWarnings {
-		and = append(and, bson.M{"has_warnings": true})
-	}
-	if t := strings.TrimSpace(q.Q); t != "" {
-		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}}
-		if idFragment.MatchString(t) {
-			id := normID(t)
-			if len(id) == 18 {
-				or = append(or, bson.M{"id_hash": hashHex(id)})
-			} else if len(id) <= 6 {
-				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
-			}
-		}
-		and = append(and, bson.M{"$or": or})
-	}
+	and := filterOf(q)
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -454,6 +428,90 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
 	}
 	return page, nil
+}
+
+// filterOf is the database filter of q's area, year and filters (the
+// cursor and Keep aside), for the indexes EnsureIndexes makes.
+func filterOf(q ListQuery) bson.A {
+	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
+	if q.ProgramYear != 0 {
+		and = append(and, bson.M{"program_year": q.ProgramYear})
+	}
+	if q.Township != "" {
+		and = append(and, bson.M{"township_code": q.Township})
+	}
+	if q.Village != "" {
+		and = append(and, bson.M{"village_code": q.Village})
+	}
+	if q.Stages != nil {
+		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
+	}
+	if q.HasWarnings {
+		and = append(and, bson.M{"has_warnings": true})
+	}
+	if t := strings.TrimSpace(q.Q); t != "" {
+		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}, bson.M{"household.hukou_no": t}}
+		if len(q.QVillages) > 0 {
+			or = append(or, bson.M{"village_code": bson.M{"$in": q.QVillages}})
+		}
+		if idFragment.MatchString(t) {
+			id := normID(t)
+			if len(id) == 18 {
+				or = append(or, bson.M{"id_hash": hashHex(id)})
+			} else if len(id) <= 6 {
+				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
+			}
+		}
+		and = append(and, bson.M{"$or": or})
+	}
+	return and
+}
+
+// Each calls fn with every case q selects (its Limit, Cursor and Keep
+// aside), in no particular order, as List returns them: for work queues,
+// which group and sort by the domain's rules. From the view on FerretDB,
+// from an indexed query on MongoDB.
+func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) error) error {
+	if q.Stages != nil && len(q.Stages) == 0 {
+		return nil
+	}
+	if s.view != nil && !s.ListFromDB {
+		v, err := s.ensureView(ctx)
+		if err != nil {
+			return err
+		}
+		m := newMatcher(q)
+		v.mu.RLock()
+		var hits []domain.Case
+		for _, e := range v.byID {
+			if m.matches(e) {
+				hits = append(hits, e.c)
+			}
+		}
+		v.mu.RUnlock()
+		for _, c := range hits {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cur, err := s.cases.Find(ctx, bson.M{"$and": filterOf(q)},
+		options.Find().SetProjection(bson.M{"history": 0}).SetBatchSize(500))
+	if err != nil {
+		return fmt.Errorf("walk cases: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d caseDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("decode case: %w", err)
+		}
+		if err := fn(entryOf(toDomain(d)).c); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
 }
 
 // cursorAfter is the opaque cursor of the page that follows case last.

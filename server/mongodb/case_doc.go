@@ -28,6 +28,7 @@ type caseDoc struct {
 	CreatedAt     time.Time         `bson:"created_at"`
 	CreatedBy     string            `bson:"created_by"`
 	UpdatedAt     time.Time         `bson:"updated_at"`
+	DecidedAt     time.Time         `bson:"decided_at"`
 	ReturnReason  string            `bson:"return_reason"`
 	ReturnedBy    domain.Role       `bson:"returned_by"`
 	CloseReason   string            `bson:"close_reason"`
@@ -277,7 +278,7 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		Flags:         flagsDoc(c.Flags),
 		Reapplication: c.Reapplication,
 		Stage:         c.Stage, Version: c.Version,
-		CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt,
+		CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt, DecidedAt: c.DecidedAt,
 		ReturnReason: c.ReturnReason, ReturnedBy: c.ReturnedBy, CloseReason: c.CloseReason,
 		TownshipAt: c.TownshipReviewAt, SelfCheckAt: c.SelfCheckAt, ArchivedAt: c.ArchivedAt,
 		Objections: []objectionDoc{}, Acceptances: []acceptanceDoc{}, Photos: []photoDoc{},
@@ -380,7 +381,7 @@ func toDomain(d caseDoc) domain.Case {
 		Flags:         domain.Flags(d.Flags),
 		Reapplication: d.Reapplication,
 		Stage:         d.Stage, Version: d.Version,
-		CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt),
+		CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt), DecidedAt: utc(d.DecidedAt),
 		ReturnReason: d.ReturnReason, ReturnedBy: d.ReturnedBy, CloseReason: d.CloseReason,
 		TownshipReviewAt: utc(d.TownshipAt), SelfCheckAt: utc(d.SelfCheckAt), ArchivedAt: utc(d.ArchivedAt),
 	}
@@ -457,6 +458,9 @@ func toDomain(d caseDoc) domain.Case {
 		x := domain.HistoryEntry(h)
 		x.At = utc(x.At)
 		c.History = append(c.History, x)
+	}
+	if c.DecidedAt.IsZero() { // stored before the time of the last decision was kept
+		c.DecidedAt = domain.DecidedAtOf(c.History)
 	}
 	return c
 }

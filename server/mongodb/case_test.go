@@ -63,6 +63,7 @@ func fullCase() domain.Case {
 	c.Payment = &domain.Payment{AmountYuan: 30000, Bank: "农信", AccountNo: "6230000000000001234", PayeeName: c.Household.HeadName,
 		VoucherNo: "V1", PaidOn: "2024-08-01", At: t0, By: "u6"}
 	c.ArchivedAt = t0.Add(3 * time.Hour)
+	c.DecidedAt = t0.Add(3 * time.Hour)
 	c.Photos = []domain.Photo{{ID: "p1", Kind: domain.PhotoHukou, TakenAt: t0, Lat: 35.9, Lng: 103.3, Accuracy: 5, ReceivedAt: t0,
 		UploadedBy: "u1", SHA256: "cd", PHash: 1<<63 + 5, Size: 1000, Width: 10, Height: 20, Format: "jpeg", ObjectKey: "k", ThumbKey: "t"}}
 	c.Warnings = []domain.Warning{{Code: domain.WarnFarFromHouse, PhotoID: "p1", OtherCaseID: "x", OtherPhoto: "y", Ref: "r", Message: "远", At: t0}}

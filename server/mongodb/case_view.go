@@ -132,6 +132,49 @@ func (s *Cases) ensureView(ctx context.Context) (*caseView, error) {
 	return v, nil
 }
 
+// matcher is a ListQuery's filters (cursor aside) as the view applies them.
+type matcher struct {
+	q        ListQuery
+	stages   map[domain.Stage]bool
+	villages map[string]bool
+	text     string
+	idQ      string
+}
+
+func newMatcher(q ListQuery) matcher {
+	m := matcher{q: q, stages: map[domain.Stage]bool{}, villages: map[string]bool{}, text: strings.TrimSpace(q.Q)}
+	for _, st := range q.Stages {
+		m.stages[st] = true
+	}
+	for _, v := range q.QVillages {
+		m.villages[v] = true
+	}
+	if idFragment.MatchString(m.text) {
+		m.idQ = normID(m.text)
+	}
+	return m
+}
+
+// matches reports whether the view's entry e passes the filters.
+func (m matcher) matches(e viewEntry) bool {
+	c, q := &e.c, m.q
+	switch {
+	case !strings.HasPrefix(c.VillageCode, q.Area),
+		q.ProgramYear != 0 && c.ProgramYear != q.ProgramYear,
+		q.Township != "" && domain.TownshipOf(c.VillageCode) != q.Township,
+		q.Village != "" && c.VillageCode != q.Village,
+		q.Stages != nil && !m.stages[c.Stage],
+		q.HasWarnings && len(c.Warnings) == 0:
+		return false
+	}
+	if m.text == "" {
+		return true
+	}
+	idQ := m.idQ
+	return strings.Contains(c.Household.HeadName, m.text) || c.Household.HukouNo == m.text || m.villages[c.VillageCode] ||
+		(idQ != "" && ((len(idQ) == 18 && e.idHash == hashHex(idQ)) || (len(idQ) <= 6 && strings.HasSuffix(e.idTail, idQ))))
+}
+
 // listView answers q from the view.
 func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 	var cur *listCursor
@@ -146,35 +189,14 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 	if err != nil {
 		return ListPage{}, err
 	}
-	stages := map[domain.Stage]bool{}
-	for _, st := range q.Stages {
-		stages[st] = true
-	}
-	text := strings.TrimSpace(q.Q)
-	idQ := ""
-	if idFragment.MatchString(text) {
-		idQ = normID(text)
-	}
+	m := newMatcher(q)
 	v.mu.RLock()
 	var hits []domain.Case
 	for _, e := range v.byID {
-		c := e.c
-		switch {
-		case !strings.HasPrefix(c.VillageCode, q.Area),
-			q.ProgramYear != 0 && c.ProgramYear != q.ProgramYear,
-			q.Township != "" && domain.TownshipOf(c.VillageCode) != q.Township,
-			q.Village != "" && c.VillageCode != q.Village,
-			q.Stages != nil && !stages[c.Stage],
-			q.HasWarnings && len(c.Warnings) == 0:
+		if !m.matches(e) {
 			continue
 		}
-		if text != "" {
-			byName := strings.Contains(c.Household.HeadName, text)
-			byID := idQ != "" && ((len(idQ) == 18 && e.idHash == hashHex(idQ)) || (len(idQ) <= 6 && strings.HasSuffix(e.idTail, idQ)))
-			if !byName && !byID {
-				continue
-			}
-		}
+		c := e.c
 		if cur != nil {
 			u := c.UpdatedAt.UnixMilli()
 			if u > cur.U || (u == cur.U && c.ID <= cur.I) {
