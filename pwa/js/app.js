@@ -11,6 +11,8 @@ import { PROGRAM_2024 } from './rules.js';
 import { currentOf, keepYear } from './years.js';
 import { loginView } from './views/login.js';
 import { casesView, queueView } from './views/cases.js';
+import { workView } from './views/work.js';
+import { loadWork, updateTabCounts } from './signals.js';
 import { newCaseView } from './views/newcase.js';
 import { caseView } from './views/case.js';
 import { dashboardView } from './views/dashboard.js';
@@ -41,7 +43,7 @@ const app = {
   year: PROGRAM_2024.year,
   yearChosen: false,
   programOf(year) { return this.programs.find((p) => p.year === year) || this.program; },
-  setYear(y) { this.year = y; this.yearChosen = true; keepYear(y); },
+  setYear(y) { this.year = y; this.yearChosen = true; keepYear(y); loadWork(this); },
   outbox: null,
   main: null,
   go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
@@ -67,6 +69,7 @@ async function flush(now = false) {
   const r = navigator.locks ? await navigator.locks.request('anju-outbox', run) : await run();
   if (r && r.sent > 0) {
     window.dispatchEvent(new Event('anju:synced'));
+    loadWork(app);
     // Lists show what the server now holds; forms are never redrawn under the person.
     if (/^#\/(cases|queue|all)?$/.test(location.hash.split('?')[0] || '#/')) route();
   }
@@ -107,7 +110,10 @@ function setOnline() {
 function shell() {
   const u = app.user;
   const nav = tabs(u.role).map(([hash, text]) => h('a', { href: hash, 'data-tab': hash },
-    text, hash === '#/outbox' ? h('span', { class: 'badge', 'data-outbox-count': '', hidden: true }) : null));
+    text, hash === '#/outbox' ? h('span', { class: 'badge', 'data-outbox-count': '', hidden: true }) : null,
+    // The work waiting on the 待办 tab; the cases returned on the cadre's 本村 tab.
+    hash === '#/queue' ? h('span', { class: 'badge', 'data-work-count': 'total', hidden: true }) : null,
+    hash === '#/cases' ? h('span', { class: 'badge', 'data-work-count': 'returned', hidden: true }) : null));
   const root = document.getElementById('app');
   clear(root,
     h('header', { class: 'top' },
@@ -124,6 +130,7 @@ function shell() {
     nav.length > 1 ? h('nav', { class: 'tabs' }, nav) : null);
   setOnline();
   updateBadge();
+  updateTabCounts(app);
 }
 
 function home(role) {
@@ -137,7 +144,7 @@ async function route() {
   for (const a of document.querySelectorAll('nav.tabs a')) a.classList.toggle('on', hash.startsWith(a.dataset.tab));
   const views = {
     cases: () => casesView(app.main, app),
-    queue: () => queueView(app.main, app, true),
+    queue: () => workView(app.main, app),
     all: () => queueView(app.main, app, false),
     new: () => newCaseView(app.main, app),
     case: () => caseView(app.main, app, decodeURIComponent(arg)),
@@ -195,6 +202,7 @@ async function start() {
   else loadPrograms().then((changed) => { if (changed && !app.yearChosen) route(); });
   if (!location.hash || location.hash === '#/login') location.hash = home(app.user.role);
   else route();
+  loadWork(app);
   flush(true);
   // Refresh the person's name and area quietly when online.
   api.json('GET', '/api/me').then((me) => {

@@ -312,6 +312,7 @@ type caseItem struct {
 	VillageName   string       `json:"village_name"`
 	HeadName      string       `json:"head_name"`
 	IDNumber      string       `json:"id_number"`
+	HukouNo       string       `json:"hukou_no"`
 	Stage         domain.Stage `json:"stage"`
 	StageLabel    string       `json:"stage_label"`
 	Version       int          `json:"version"`
@@ -343,7 +344,7 @@ func nextOf(c domain.Case, act domain.Actor, now time.Time, p domain.Program) ne
 func (a *App) toCaseItem(ctx context.Context, c domain.Case, act domain.Actor, now time.Time, p domain.Program) caseItem {
 	return caseItem{
 		ID: c.ID, ProgramYear: c.ProgramYear, VillageCode: c.VillageCode, VillageName: a.areaName(ctx, c.VillageCode),
-		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber),
+		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber), HukouNo: c.Household.HukouNo,
 		Stage: c.Stage, StageLabel: c.Stage.Label(), Version: c.Version, UpdatedAt: c.UpdatedAt.UTC(),
 		ReturnReason: c.ReturnReason, WarningsCount: len(c.Warnings),
 		Deadline: toDeadlineJSON(domain.DeadlineStatus(c, p, now)), Next: nextOf(c, act, now, p),

@@ -7,6 +7,7 @@ import * as api from '../api.js';
 import { STAGES, FUNNEL, label, yuan } from '../labels.js';
 import { caseRow } from './cases.js';
 import { yearPicker } from '../years.js';
+import { signalsBar } from '../signals.js';
 
 const METRICS = [
   ['total', '总户数'], ['approved', '已批准'], ['accepted', '已验收'], ['paid', '已拨付'],
@@ -37,6 +38,8 @@ export async function dashboardView(main, app, arg) {
       h('div', { class: 'row between' }, h('h2', {}, d.area ? d.area.name : '', ' · 看板'), yearPicker(app)),
       area !== app.user.area_code ? h('a', { href: '#/dashboard' }, '← 返回上级') : null,
       r.stale ? h('div', { class: 'note' }, '离线：' + fmtAgo(r.at) + '的数据') : null),
+    // The person's signals on their home screen (the leader and admin have no work).
+    ['admin', 'leader'].includes(app.user.role) || area !== app.user.area_code ? null : signalsBar(app),
     h('section', { class: 'card deadline' + (days < 0 ? ' bad' : days < 60 ? ' warn' : '') }, '完成期限 ', d.deadline, ' · ', countdown),
     // Earlier years' households still unfinished stay in sight.
     (d.earlier || []).length ? h('section', { class: 'card earlier', 'data-earlier': '' }, h('h3', {}, '往年未完成'),
