@@ -12,6 +12,7 @@ import { currentOf, keepYear } from './years.js';
 import { loginView } from './views/login.js';
 import { casesView, queueView } from './views/cases.js';
 import { workView } from './views/work.js';
+import { batchView } from './views/batch.js';
 import { loadWork, updateTabCounts } from './signals.js';
 import { newCaseView } from './views/newcase.js';
 import { caseView } from './views/case.js';
@@ -145,6 +146,7 @@ async function route() {
   const views = {
     cases: () => casesView(app.main, app),
     queue: () => workView(app.main, app),
+    batch: () => batchView(app.main, app, decodeURIComponent(arg.split('?')[0])),
     all: () => queueView(app.main, app, false),
     new: () => newCaseView(app.main, app),
     case: () => caseView(app.main, app, decodeURIComponent(arg)),

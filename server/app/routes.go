@@ -57,6 +57,8 @@ func (a *App) routes(e *echo.Echo) {
 	api.POST("/cases", a.createCase)
 	api.GET("/cases", a.listCases)
 	api.GET("/queue", a.workQueue)
+	api.GET("/batch/:action", a.previewBatch)
+	api.POST("/batch/:action", a.runBatch)
 	api.GET("/cases/:id", a.getCase)
 	api.PATCH("/cases/:id", a.editCase)
 	api.POST("/cases/:id/actions/:action", a.caseAction, bodyLimit(2<<20))

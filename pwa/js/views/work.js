@@ -8,6 +8,7 @@ import { caseRow, pendingByCase, prefetch } from './cases.js';
 import { yearPicker } from '../years.js';
 import { filterForm } from '../filters.js';
 import { noteWork, signalsBar } from '../signals.js';
+import { batchLink } from './batch.js';
 
 export async function workView(main, app) {
   clear(main, spinner());
@@ -31,7 +32,7 @@ export async function workView(main, app) {
     h('a', { class: 'chip' + (group ? '' : ' on'), href: link(''), role: 'tab', 'data-group': '' }, '全部', h('b', {}, d.total)),
     (d.groups || []).map((g) => h('a', { class: 'chip' + (g.queue === group ? ' on' : ''), href: link(g.queue), role: 'tab', 'data-group': g.queue },
       g.label, h('b', { 'data-count': g.queue }, g.count))));
-  const list = h('div', { id: 'caselist' }, groups.map((g) => groupSection(g, params, pending)));
+  const list = h('div', { id: 'caselist' }, groups.map((g) => groupSection(g, params, pending, batchLink(app, g.queue))));
   const filters = await filterForm(app, q, (p) => { if (group) p.set('group', group); app.go('#/queue' + (p.toString() ? '?' + p : '')); });
   clear(main,
     h('div', { class: 'row between pad' }, h('h2', {}, '待我处理', ` (${d.total})`), yearPicker(app)),
@@ -44,7 +45,7 @@ export async function workView(main, app) {
 
 // groupSection is one queue: its title and count, its cases, and a button
 // for the rest.
-function groupSection(g, params, pending) {
+function groupSection(g, params, pending, batch) {
   const items = h('div', { class: 'list' }, g.items.map((c) => caseRow(c, pending.get(c.id))));
   let shown = g.items.length;
   const more = h('button', { class: 'btn block', type: 'button', hidden: !g.more, onclick: async () => {
@@ -62,5 +63,7 @@ function groupSection(g, params, pending) {
   } }, `加载更多（共 ${g.count} 户）`);
   return h('section', { class: 'group', 'data-queue': g.queue },
     h('h3', { class: 'pad' }, g.label, ` ${g.count}`, g.late ? h('span', { class: 'late' }, `其中 ${g.late} 户超期`) : null),
+    batch ? h('a', { class: 'btn block', href: batch + (params.get('village') ? '?village=' + params.get('village') : ''), 'data-batch': g.queue },
+      g.queue === 'archive' ? `批量归档（${g.count} 户）` : `批量结束公示（${g.count} 户）`) : null,
     items, more);
 }
