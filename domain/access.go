@@ -3,8 +3,6 @@ package domain
 import (
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 )
 
 // Permission is something a user may do somewhere. Who may do what is
@@ -114,9 +112,10 @@ type Area struct {
 func (a Area) Level() AreaLevel { return LevelOf(a.Code) }
 
 // ValidateVillage checks a village an admin adds: a 12-digit code that
-// starts with its township's 9-digit code, and a name. Whether the township
-// exists is for the caller to check.
-func ValidateVillage(v Area) *Error {
+// starts with its township's 9-digit code, and a name (CleanName). It
+// returns the village with its name cleaned. Whether the township exists
+// is for the caller to check.
+func ValidateVillage(v Area) (Area, *Error) {
 	f := map[string]string{}
 	switch {
 	case v.Code == "":
@@ -132,13 +131,14 @@ func ValidateVillage(v Area) *Error {
 	case f["code"] == "" && !strings.HasPrefix(v.Code, v.ParentCode):
 		f["code"] = "村编码应以所属乡镇编码开头"
 	}
-	if msg := checkName(v.Name, 40); msg != "" {
+	var msg string
+	if v.Name, msg = CleanName(v.Name, true); msg != "" {
 		f["name"] = msg
 	}
 	if len(f) > 0 {
-		return InvalidFields(f)
+		return v, InvalidFields(f)
 	}
-	return nil
+	return v, nil
 }
 
 // User is a person who signs in. PasswordHash is a bcrypt hash, never the password.
@@ -150,20 +150,18 @@ type User struct {
 	AreaCode     string
 	PasswordHash string
 	Disabled     bool
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// SessionGen counts the times every sign-in of the user was ended at
+	// once (password changed or reset, account disabled); a token minted
+	// under an older generation is refused.
+	SessionGen int
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Actor is the user acting now.
 func (u User) Actor() Actor {
 	return Actor{UserID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, AreaCode: u.AreaCode}
 }
-
-// MinPasswordLen is the shortest password accepted.
-const MinPasswordLen = 8
-
-// maxPasswordLen stays under bcrypt's 72-byte limit so no part is ignored.
-const maxPasswordLen = 72
 
 // NormalizeUsername folds a username to the form it is stored and looked up in.
 func NormalizeUsername(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
@@ -179,17 +177,6 @@ func ValidateUsername(s string) string {
 		if !ok {
 			return "用户名只能包含小写字母、数字和 . _ -，并以字母或数字开头"
 		}
-	}
-	return ""
-}
-
-// ValidatePassword checks a new password's length.
-func ValidatePassword(s string) string {
-	if utf8.RuneCountInString(s) < MinPasswordLen {
-		return "密码至少8个字符"
-	}
-	if len(s) > maxPasswordLen {
-		return "密码不能超过72个字节"
 	}
 	return ""
 }
@@ -212,26 +199,4 @@ func ValidateRoleArea(role Role, area string) map[string]string {
 		f["area_code"] = role.Label() + "的所属区域应为" + want.Label() + "级区域"
 	}
 	return f
-}
-
-// ValidateName checks a person's or place's display name.
-func ValidateName(s string) string { return checkName(s, 40) }
-
-func checkName(s string, max int) string {
-	t := strings.TrimSpace(s)
-	if t == "" {
-		return "请填写名称"
-	}
-	if utf8.RuneCountInString(t) > max {
-		return "名称过长"
-	}
-	if t != s {
-		return "名称前后不能有空格"
-	}
-	for _, r := range t {
-		if unicode.IsControl(r) {
-			return "名称含有不可见字符"
-		}
-	}
-	return ""
 }

@@ -62,6 +62,9 @@ type ActionInput struct {
 	Notes     string
 
 	Method Method // approve
+	// ArchiveSeq is the 档案编号's sequence number the store reserved for
+	// this approval (approve only; never from the request).
+	ArchiveSeq int
 
 	BuilderName   string // start_construction
 	BuilderCertNo string

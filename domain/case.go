@@ -228,6 +228,8 @@ type Approval struct {
 	Amendments int
 	At         time.Time
 	By         string
+	ArchiveSeq int    // position in the county's approvals of the program year, from 1
+	ArchiveNo  string // 档案编号, FormatArchiveNo(year, ArchiveSeq): printed on every form
 }
 
 // Agreement is the 施工协议.
@@ -353,6 +355,10 @@ type Case struct {
 	Stage   Stage
 	Version int
 
+	// FiledAt is when the application was made on the phone (FilingTime):
+	// never after the server received it (CreatedAt). Zero on cases filed
+	// before it was recorded: CreatedAt stands in (FilingDate).
+	FiledAt   time.Time
 	CreatedAt time.Time
 	CreatedBy string
 	UpdatedAt time.Time
@@ -385,6 +391,14 @@ type Case struct {
 
 // TownshipCode is the township the case's village belongs to.
 func (c *Case) TownshipCode() string { return TownshipOf(c.VillageCode) }
+
+// ArchiveNo is the case's 档案编号, given at approval ("" before).
+func (c *Case) ArchiveNo() string {
+	if c.Approval == nil {
+		return ""
+	}
+	return c.Approval.ArchiveNo
+}
 
 // LastAcceptance returns the most recent acceptance attempt, or nil.
 func (c *Case) LastAcceptance() *Acceptance {

@@ -382,3 +382,20 @@ func (a Action) Label() string {
 	}
 	return string(a)
 }
+
+// ChecklistLabel is the Chinese name of the i-th checklist item in form
+// order (Checklist.Values): 上下圈梁, 构造柱, 拉结筋, 基础, 墙体, 屋面.
+func ChecklistLabel(i int) string {
+	if i < 0 || i >= len(checklistItems) {
+		return ""
+	}
+	return checklistLabels[checklistItems[i]]
+}
+
+// CheckResultLabel is the Chinese name of a checklist result: 合格, 不合格, 不适用.
+func CheckResultLabel(v string) string {
+	if l, ok := checkResultLabels[v]; ok {
+		return l
+	}
+	return v
+}

@@ -1,18 +1,19 @@
 package domain
 
 import (
+	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 )
 
 // Create files a new case: a village cadre files it for a village in their
 // own area, into a program open to new applications (conflict
-// program_closed otherwise), the filing is validated (ValidateNewCase), and the case starts
-// at applied with version 1 and a "create" history entry. Lifecycle
-// records the client may have sent are dropped; 身份证号 are normalized
-// (trimmed, final x upper-cased).
+// program_closed otherwise), the filing is cleaned and validated
+// (prepareFiling), and the case starts at applied with version 1 and a
+// "create" history entry. Lifecycle records the client may have sent are
+// dropped. FiledAt is the phone's time of the application, bounded by
+// FilingTime; 身份证号 and the 户口簿 number are normalized (NormalizeNumber).
 func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
@@ -23,21 +24,22 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if p.Closed {
 		return Case{}, Errorf(KindConflict, "program_closed", "%d年度已停止受理新申请", p.Year)
 	}
-	n := Case{
-		ID:            strings.TrimSpace(c.ID),
+	n, err := prepareFiling(Case{
+		ID:            c.ID,
 		ProgramYear:   c.ProgramYear,
 		VillageCode:   c.VillageCode,
-		Household:     normalizeHousehold(c.Household),
+		Household:     c.Household,
 		House:         c.House,
 		Method:        c.Method,
 		Flags:         c.Flags,
-		Reapplication: strings.TrimSpace(c.Reapplication),
-	}
-	if err := ValidateNewCase(n, p, now); err != nil {
+		Reapplication: c.Reapplication,
+	}, p, now)
+	if err != nil {
 		return Case{}, err
 	}
 	n.Stage = StageApplied
 	n.Version = 1
+	n.FiledAt = FilingTime(c.FiledAt, now)
 	n.CreatedAt = now
 	n.CreatedBy = actor.UserID
 	n.UpdatedAt = now
@@ -45,18 +47,32 @@ func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	return n, nil
 }
 
-func normalizeHousehold(h Household) Household {
-	h.HeadName = strings.TrimSpace(h.HeadName)
-	h.IDNumber = NormalizeIDNumber(h.IDNumber)
-	h.Phone = strings.TrimSpace(h.Phone)
-	h.HukouNo = strings.TrimSpace(h.HukouNo)
-	h.Members = slices.Clone(h.Members)
-	for i := range h.Members {
-		h.Members[i].Name = strings.TrimSpace(h.Members[i].Name)
-		h.Members[i].IDNumber = NormalizeIDNumber(h.Members[i].IDNumber)
-		h.Members[i].Relation = strings.TrimSpace(h.Members[i].Relation)
+// MaxOfflineFiling is how long before the server receives it an
+// application may say it was made on the phone. A phone may stay out of
+// signal for days, but a phone whose clock is wrong by months must not
+// let a 公示 be dated before the case existed.
+const MaxOfflineFiling = 30 * 24 * time.Hour
+
+// FilingTime is the time an application counts as made: the phone's time
+// phone, never later than received (a clock running ahead) nor more than
+// MaxOfflineFiling earlier; received when the phone sent none.
+func FilingTime(phone, received time.Time) time.Time {
+	switch {
+	case phone.IsZero() || phone.After(received):
+		return received
+	case phone.Before(received.Add(-MaxOfflineFiling)):
+		return received.Add(-MaxOfflineFiling)
 	}
-	return h
+	return phone
+}
+
+// FilingDate is the calendar day the application was made (FiledAt, or
+// CreatedAt on cases filed before FiledAt was recorded).
+func (c Case) FilingDate() Date {
+	if !c.FiledAt.IsZero() {
+		return DateOf(c.FiledAt)
+	}
+	return DateOf(c.CreatedAt)
 }
 
 // filingRecord is the masked history input of a filing or an edit, with
@@ -91,6 +107,9 @@ func filingRecord(c Case, household, house, method, flags bool) map[string]any {
 		r["reapplication_reason"] = c.Reapplication
 	}
 	if household && house && method && flags {
+		if !c.FiledAt.IsZero() {
+			r["filed_at"] = c.FiledAt.UTC().Format(time.RFC3339Nano)
+		}
 		r["id"] = c.ID
 		r["program_year"] = c.ProgramYear
 		r["village_code"] = c.VillageCode
@@ -121,11 +140,7 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 	}
 	n := clone(c)
 	if upd.Household != nil {
-		n.Household = normalizeHousehold(*upd.Household)
-		if n.Household.Type != c.Household.Type || n.Household.IDNumber != c.Household.IDNumber ||
-			n.Household.HukouNo != c.Household.HukouNo {
-			n.Verification = nil
-		}
+		n.Household = *upd.Household
 	}
 	if upd.House != nil {
 		n.House = *upd.House
@@ -137,10 +152,15 @@ func Edit(c Case, p Program, actor Actor, version int, upd CaseUpdate, now time.
 		n.Flags = *upd.Flags
 	}
 	if upd.Reapplication != nil {
-		n.Reapplication = strings.TrimSpace(*upd.Reapplication)
+		n.Reapplication = *upd.Reapplication
 	}
-	if err := ValidateNewCase(n, p, now); err != nil {
+	n, err := prepareFiling(n, p, now)
+	if err != nil {
 		return Case{}, err
+	}
+	if upd.Household != nil && (n.Household.Type != c.Household.Type || n.Household.IDNumber != c.Household.IDNumber ||
+		n.Household.HukouNo != c.Household.HukouNo) {
+		n.Verification = nil
 	}
 	n.Version++
 	n.UpdatedAt = now
@@ -208,21 +228,7 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 	if err := mayAddPhoto(c, actor); err != nil {
 		return Case{}, err
 	}
-	f := fieldErrors{}
-	f.text("id", ph.ID, true, 64, "照片编号")
-	if !ph.Kind.Valid() {
-		f.add("kind", "照片类别无效")
-	}
-	if !isHex64(ph.SHA256) {
-		f.add("file", "照片内容缺失")
-	}
-	if !validFloat(ph.Lat) || ph.Lat < -90 || ph.Lat > 90 {
-		f.add("lat", "纬度应在-90至90之间")
-	}
-	if !validFloat(ph.Lng) || ph.Lng < -180 || ph.Lng > 180 {
-		f.add("lng", "经度应在-180至180之间")
-	}
-	if err := f.err(); err != nil {
+	if err := checkPhoto(c, ph); err != nil {
 		return Case{}, err
 	}
 	if slices.ContainsFunc(c.Photos, func(p Photo) bool { return p.ID == ph.ID }) {
@@ -240,6 +246,57 @@ func AddPhoto(c Case, ph Photo, actor Actor, now time.Time) (Case, error) {
 		"taken_at": ph.TakenAt.UTC().Format(time.RFC3339Nano), "lat": ph.Lat, "lng": ph.Lng,
 	}, now)
 	return n, nil
+}
+
+// checkPhoto checks a photo's fields: a client id (ValidClientID), a
+// known kind, its content hash, finite coordinates and accuracy in range,
+// and, for the photo of a posted notice, a device time not before the
+// posting date of that 公示 when it is recorded (a photo of the notice
+// taken before it was posted proves nothing): taken_at is refused naming
+// the earliest date allowed, in Details["earliest_date"] too.
+func checkPhoto(c Case, ph Photo) error {
+	f := fieldErrors{}
+	if msg := ClientIDProblem("照片编号", ph.ID); msg != "" {
+		f.add("id", msg)
+	}
+	if !ph.Kind.Valid() {
+		f.add("kind", "照片类别无效")
+	}
+	if !isHex64(ph.SHA256) {
+		f.add("file", "照片内容缺失")
+	}
+	f.number("lat", ph.Lat, -90, 90, "纬度应在-90至90之间")
+	f.number("lng", ph.Lng, -180, 180, "经度应在-180至180之间")
+	f.number("accuracy", ph.Accuracy, 0, MaxPhotoAccuracyM, fmt.Sprintf("定位精度应在0至%d米之间", MaxPhotoAccuracyM))
+	if err := f.err(); err != nil {
+		return err
+	}
+	if pub, name := noticePublicity(c, ph.Kind); pub != nil && !ph.TakenAt.IsZero() && DateOf(ph.TakenAt) < pub.Start {
+		return earliestError("taken_at", pub.Start,
+			fmt.Sprintf("%s照片的拍摄日期早于公示张贴日期，应为%s张贴后拍摄", name, pub.Start))
+	}
+	return nil
+}
+
+// noticePublicity is the 公示 whose posted notice a photo of kind shows,
+// when it is recorded, with its name for messages.
+func noticePublicity(c Case, kind PhotoKind) (*Publicity, string) {
+	switch kind {
+	case PhotoNoticeVillage:
+		return c.VillagePublicity, "村级公示"
+	case PhotoNoticeTownship:
+		return c.TownshipPublicity, "乡镇公示"
+	}
+	return nil, ""
+}
+
+// earliestError refuses a date (or a photo's time) in field that is
+// before earliest, with msg under the field and earliest in
+// Details["earliest_date"].
+func earliestError(field string, earliest Date, msg string) *Error {
+	e := InvalidFields(map[string]string{field: msg})
+	e.Details = map[string]string{"earliest_date": string(earliest)}
+	return e
 }
 
 // mayAddPhoto runs AddPhoto's checks before the photo itself: the case is

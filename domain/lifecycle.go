@@ -253,11 +253,19 @@ func villageReview(n *Case, x ctx) (map[string]any, error) {
 	case ResultPass:
 		okM := f.date("meeting_date", in.MeetingDate, x.today, true, "评议会议日期")
 		okP := f.date("publicity_start", in.PublicityStart, x.today, true, "公示张贴日期")
-		if okM && okP && in.PublicityStart < in.MeetingDate {
+		earliest, why := n.EarliestVillageDate()
+		if okM && in.MeetingDate < earliest {
+			f.add("meeting_date", fmt.Sprintf("评议会议日期不能早于%s（%s）", earliest, why))
+			f.earliest(earliest)
+		}
+		if okP && in.PublicityStart < earliest {
+			f.add("publicity_start", fmt.Sprintf("公示张贴日期不能早于%s（%s）", earliest, why))
+			f.earliest(earliest)
+		} else if okM && okP && in.PublicityStart < in.MeetingDate {
 			f.add("publicity_start", "公示张贴日期不能早于评议会议日期")
 		}
 	case ResultFail:
-		f.text("reason", in.Reason, true, maxLongText, "不予通过的原因")
+		f.text("reason", &in.Reason, ruleFailReason, true)
 	default:
 		f.add("result", "请选择评议结果：通过(pass)或不通过(fail)")
 	}
@@ -284,6 +292,60 @@ func villageReview(n *Case, x ctx) (map[string]any, error) {
 		"publicity_start": string(in.PublicityStart), "ends_on": string(ends)}, nil
 }
 
+// EarliestVillageDate is the earliest meeting and posting date a village
+// review may record, with why (Chinese): the day the application was made
+// on the phone (FilingDate), or, when later, the day the case last came
+// back to applied (a returned case is reviewed and posted again). So a
+// 公示 cannot be shortened by dating it before the case existed.
+func (c Case) EarliestVillageDate() (Date, string) {
+	d, why := c.FilingDate(), "申请提交日期"
+	if r := c.lastReturnDate(); r > d {
+		d, why = r, "退回重新评议的日期"
+	}
+	return d, why
+}
+
+// EarliestTownshipDate is the earliest posting date of the township 公示,
+// with why: the day the village 公示 was closed, and never before the
+// application was made.
+func (c Case) EarliestTownshipDate() (Date, string) {
+	d, why := c.FilingDate(), "申请提交日期"
+	if v := c.VillagePublicity; v != nil && v.ClosedOn > d {
+		d, why = v.ClosedOn, "村级公示结束日期"
+	}
+	return d, why
+}
+
+// lastReturnDate is the day the case last came back to applied from a
+// later stage ("" if never).
+func (c Case) lastReturnDate() Date {
+	for i := len(c.History) - 1; i >= 0; i-- {
+		h := c.History[i]
+		if h.ToStage == StageApplied && h.FromStage != "" && h.FromStage != StageApplied {
+			return DateOf(h.At)
+		}
+	}
+	return ""
+}
+
+// requireNoticePhoto refuses closing a 公示 without a photo of its notice
+// taken on or after the posting date start (missing_evidence, with
+// Details missing and earliest_date): a photo from before the posting
+// does not show the notice posted.
+func requireNoticePhoto(c *Case, kind PhotoKind, start Date) error {
+	if slices.ContainsFunc(c.Photos, func(ph Photo) bool { return ph.Kind == kind && DateOf(ph.TakenAt) >= start }) {
+		return nil
+	}
+	if len(c.MissingPhotos(kind)) > 0 {
+		e := evidenceError([]PhotoKind{kind})
+		e.Details["earliest_date"] = string(start)
+		return e
+	}
+	e := unprocessable("missing_evidence", "缺少证明材料：%s须在张贴后拍摄（%s或之后），已有的照片拍摄于张贴之前", kind.Label(), start)
+	e.Details = map[string]string{"missing": string(kind), "earliest_date": string(start)}
+	return e
+}
+
 // publicityOf returns the publicity running at the case's stage.
 func publicityOf(n *Case) *Publicity {
 	if n.Stage == StageTownshipPublicity {
@@ -294,10 +356,11 @@ func publicityOf(n *Case) *Publicity {
 
 func recordObjection(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
-	f.text("text", in.Text, true, maxLongText, "异议内容")
+	f.text("text", &in.Text, ruleObjection, true)
 	if f.date("received_on", in.ReceivedOn, x.today, true, "收到日期") {
 		if pub := publicityOf(n); pub != nil && in.ReceivedOn < pub.Start {
-			f.add("received_on", "收到日期不能早于公示开始日期")
+			f.add("received_on", fmt.Sprintf("收到日期不能早于%s（公示张贴日期）", pub.Start))
+			f.earliest(pub.Start)
 		}
 	}
 	if err := f.err(); err != nil {
@@ -325,9 +388,9 @@ func resolveObjection(n *Case, x ctx) (map[string]any, error) {
 	}
 	switch in.Outcome {
 	case OutcomeDismissed:
-		f.text("explanation", in.Explanation, true, maxLongText, "不予采纳的说明")
+		f.text("explanation", &in.Explanation, ruleDismissal, true)
 	case OutcomeUpheld:
-		f.text("explanation", in.Explanation, false, maxLongText, "处理说明")
+		f.text("explanation", &in.Explanation, ruleResolution, false)
 	default:
 		f.add("outcome", "请选择处理结果：不予采纳(dismissed)或异议成立(upheld)")
 	}
@@ -397,7 +460,7 @@ func closePublicity(n *Case, x ctx) (map[string]any, error) {
 	if n.Stage == StageTownshipPublicity {
 		kind, next = PhotoNoticeTownship, StageCountyReview
 	}
-	if err := requirePhotos(n, kind); err != nil {
+	if err := requireNoticePhoto(n, kind, publicityOf(n).Start); err != nil {
 		return nil, err
 	}
 	p := *publicityOf(n)
@@ -415,12 +478,13 @@ func townshipReview(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
 	switch in.Result {
 	case ResultPass:
-		if f.date("publicity_start", in.PublicityStart, x.today, true, "公示张贴日期") &&
-			n.VillagePublicity != nil && in.PublicityStart < n.VillagePublicity.ClosedOn {
-			f.add("publicity_start", "乡镇公示开始日期不能早于村级公示结束日期")
+		earliest, why := n.EarliestTownshipDate()
+		if f.date("publicity_start", in.PublicityStart, x.today, true, "公示张贴日期") && in.PublicityStart < earliest {
+			f.add("publicity_start", fmt.Sprintf("乡镇公示张贴日期不能早于%s（%s）", earliest, why))
+			f.earliest(earliest)
 		}
 	case ResultReturn:
-		f.text("reason", in.Reason, true, maxLongText, "退回原因")
+		f.text("reason", &in.Reason, ruleReturnReason, true)
 	default:
 		f.add("result", "请选择初审结果：通过(pass)或退回(return)")
 	}
@@ -443,9 +507,9 @@ func verifyHousehold(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
 	switch in.Result {
 	case ResultPass:
-		f.text("certificate_ref", in.CertificateRef, true, maxShortText, "认定文件或证件编号")
+		f.text("certificate_ref", &in.CertificateRef, ruleCertificate, true)
 	case ResultReturn:
-		f.text("reason", in.Reason, true, maxLongText, "退回原因")
+		f.text("reason", &in.Reason, ruleReturnReason, true)
 	default:
 		f.add("result", "请选择认定结果：通过(pass)或退回(return)")
 	}
@@ -472,10 +536,8 @@ func appraise(n *Case, x ctx) (map[string]any, error) {
 	if !in.Structure.Valid() {
 		f.add("structure", "请选择房屋结构")
 	}
-	if in.BuiltYear < 1900 || in.BuiltYear > x.p.Year {
-		f.add("built_year", fmt.Sprintf("建房年份应在1900至%d之间", x.p.Year))
-	}
-	f.text("notes", in.Notes, false, maxLongText, "鉴定意见")
+	f.year("built_year", in.BuiltYear, x.p.Year, "建房年份")
+	f.text("notes", &in.Notes, ruleNotes, false)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
@@ -535,28 +597,32 @@ func approve(n *Case, x ctx) (map[string]any, error) {
 		e.Details = map[string]string{"reasons": codes}
 		return nil, e
 	}
+	if in.ArchiveSeq < 1 {
+		return nil, &Error{Kind: KindInternal, Code: "no_archive_number", Message: "档案编号未能分配，请重试"}
+	}
+	no := FormatArchiveNo(n.ProgramYear, in.ArchiveSeq)
 	n.Method = in.Method
 	n.Approval = &Approval{Method: in.Method, PlannedSubsidy: a.SubsidyYuan, Amendments: len(x.p.Amendments),
-		At: x.now, By: x.actor.UserID}
+		At: x.now, By: x.actor.UserID, ArchiveSeq: in.ArchiveSeq, ArchiveNo: no}
 	n.Stage = StageApproved
 	n.ReturnReason = ""
-	return map[string]any{"method": string(in.Method), "planned_subsidy_yuan": a.SubsidyYuan}, nil
+	return map[string]any{"method": string(in.Method), "planned_subsidy_yuan": a.SubsidyYuan, "archive_no": no}, nil
 }
 
 func countyReturn(n *Case, x ctx) (map[string]any, error) {
-	f := fieldErrors{}
-	f.text("reason", x.in.Reason, true, maxLongText, "退回原因")
+	in, f := x.in, fieldErrors{}
+	f.text("reason", &in.Reason, ruleReturnReason, true)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
-	returnToApplied(n, x, x.in.Reason)
+	returnToApplied(n, x, in.Reason)
 	return map[string]any{"reason": n.ReturnReason}, nil
 }
 
 func startConstruction(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
-	f.text("builder_name", in.BuilderName, true, maxNameLen, "施工方(工匠或施工队)名称")
-	f.text("builder_cert_no", in.BuilderCertNo, true, maxNameLen, "工匠培训证书或施工资质编号")
+	f.text("builder_name", &in.BuilderName, ruleBuilder, true)
+	f.text("builder_cert_no", &in.BuilderCertNo, ruleBuilderCert, true)
 	okS := f.date("start_date", in.StartDate, x.today, true, "开工日期")
 	if okS && n.Approval != nil && in.StartDate < DateOf(n.Approval.At) {
 		f.add("start_date", "开工日期不能早于审批日期")
@@ -643,18 +709,19 @@ func accept(n *Case, x ctx) (map[string]any, error) {
 		}
 	}
 	if pass || in.MeasuredAreaM2 != 0 {
-		if !validFloat(in.MeasuredAreaM2) || in.MeasuredAreaM2 < 5 || in.MeasuredAreaM2 > 1000 {
-			f.add("measured_area_m2", "实测面积应在5至1000平方米之间")
-		}
+		f.number("measured_area_m2", in.MeasuredAreaM2, minFloorAreaM2, maxFloorAreaM2,
+			fmt.Sprintf("实测面积应在%d至%d平方米之间", minFloorAreaM2, maxFloorAreaM2))
 	}
 	if pass || in.Storeys != 0 {
-		if in.Storeys < 1 || in.Storeys > 5 {
-			f.add("storeys", "层数应在1至5层之间")
+		if in.Storeys < 1 || in.Storeys > maxStoreys {
+			f.add("storeys", fmt.Sprintf("层数应在1至%d层之间", maxStoreys))
 		}
 	}
-	f.text("items_to_fix", in.ItemsToFix, in.Result == ResultRectify, maxLongText, "整改事项")
+	f.text("items_to_fix", &in.ItemsToFix, ruleItemsToFix, in.Result == ResultRectify)
+	in.Signatures = slices.Clone(in.Signatures)
 	seen := map[SignerRole]bool{}
-	for i, s := range in.Signatures {
+	for i := range in.Signatures {
+		s := &in.Signatures[i]
 		key := fmt.Sprintf("signatures[%d]", i)
 		if !s.SignerRole.Valid() {
 			f.add(key+".signer_role", "签字人应为户主、住建局技术人员或乡镇干部")
@@ -662,7 +729,7 @@ func accept(n *Case, x ctx) (map[string]any, error) {
 			f.add(key+".signer_role", s.SignerRole.Label()+"重复签字")
 		}
 		seen[s.SignerRole] = true
-		f.text(key+".signer_name", s.SignerName, true, maxNameLen, "签字人姓名")
+		f.text(key+".signer_name", &s.SignerName, ruleSignerName, true)
 		if !isHex64(s.SHA256) {
 			f.add(key+".image_png_base64", "签名图片缺失或无效")
 		}
@@ -768,15 +835,17 @@ func AcceptanceFormHash(caseID string, a Acceptance) string {
 
 func disburse(n *Case, x ctx) (map[string]any, error) {
 	in, f := x.in, fieldErrors{}
-	f.text("bank", in.Bank, true, maxNameLen, "开户银行")
-	acct := strings.ReplaceAll(strings.TrimSpace(in.AccountNo), " ", "")
-	if acct == "" {
+	f.text("bank", &in.Bank, ruleBank, true)
+	f.text("account_no", &in.AccountNo, ruleAccountNo, false)
+	acct := strings.ReplaceAll(in.AccountNo, " ", "")
+	if _, bad := f["account_no"]; bad {
+	} else if acct == "" {
 		f.add("account_no", "请填写一卡通账号")
 	} else if len(acct) < 8 || len(acct) > 30 || strings.Trim(acct, "0123456789") != "" {
 		f.add("account_no", "一卡通账号应为8至30位数字")
 	}
-	f.text("payee_name", in.PayeeName, true, maxNameLen, "收款人姓名")
-	f.text("voucher_no", in.VoucherNo, true, maxShortText, "拨付凭证号")
+	f.text("payee_name", &in.PayeeName, rulePayee, true)
+	f.text("voucher_no", &in.VoucherNo, ruleVoucher, true)
 	last := n.lastPassedAcceptance()
 	if f.date("paid_on", in.PaidOn, x.today, true, "拨付日期") && last != nil && in.PaidOn < DateOf(last.At) {
 		f.add("paid_on", "拨付日期不能早于验收日期")
@@ -836,13 +905,13 @@ func archive(n *Case, x ctx) (map[string]any, error) {
 }
 
 func withdraw(n *Case, x ctx) (map[string]any, error) {
-	f := fieldErrors{}
-	f.text("reason", x.in.Reason, true, maxLongText, "撤回原因")
+	in, f := x.in, fieldErrors{}
+	f.text("reason", &in.Reason, ruleWithdraw, true)
 	if err := f.err(); err != nil {
 		return nil, err
 	}
 	n.Stage = StageWithdrawn
-	n.CloseReason = strings.TrimSpace(x.in.Reason)
+	n.CloseReason = in.Reason
 	return map[string]any{"reason": n.CloseReason}, nil
 }
 

@@ -631,9 +631,46 @@ func TestApproveGuards(t *testing.T) {
 	wantCode(t, err, KindForbidden, "forbidden")
 	// Approval fixes the method and shows the planned subsidy.
 	w = walkTo(t, StageCountyReview, nil)
-	w.do(RoleCountyApprover, ActionApprove, ActionInput{Method: MethodReinforce})
+	w.do(RoleCountyApprover, ActionApprove, ActionInput{Method: MethodReinforce, ArchiveSeq: 1})
 	if w.c.Method != MethodReinforce || w.c.Approval.PlannedSubsidy != 10000 {
 		t.Errorf("approval %+v method %s", w.c.Approval, w.c.Method)
+	}
+}
+
+func TestApprovalGivesTheArchiveNumber(t *testing.T) {
+	w := walkTo(t, StageCountyReview, nil)
+	in := validInput(w, ActionApprove)
+	in.ArchiveSeq = 0
+	_, err := Apply(w.c, w.p, actorFor(RoleCountyApprover), ActionApprove, in, w.now)
+	wantCode(t, err, KindInternal, "no_archive_number")
+	in.ArchiveSeq = 37
+	got, err := Apply(w.c, w.p, actorFor(RoleCountyApprover), ActionApprove, in, w.now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "永靖危改〔2024〕0037号"; got.ArchiveNo() != want || got.Approval.ArchiveSeq != 37 {
+		t.Errorf("archive number %q seq %d, want %q", got.ArchiveNo(), got.Approval.ArchiveSeq, want)
+	}
+	if h := got.History[len(got.History)-1]; !strings.Contains(h.Input, `"archive_no":"永靖危改〔2024〕0037号"`) {
+		t.Errorf("the approval's history does not record the number: %s", h.Input)
+	}
+	if w.c.ArchiveNo() != "" {
+		t.Errorf("a case not approved has archive number %q", w.c.ArchiveNo())
+	}
+}
+
+func TestFormatArchiveNo(t *testing.T) {
+	for _, tc := range []struct {
+		year, seq int
+		want      string
+	}{
+		{2024, 1, "永靖危改〔2024〕0001号"},
+		{2024, 9999, "永靖危改〔2024〕9999号"},
+		{2025, 12345, "永靖危改〔2025〕12345号"},
+	} {
+		if got := FormatArchiveNo(tc.year, tc.seq); got != tc.want {
+			t.Errorf("FormatArchiveNo(%d, %d) = %q, want %q", tc.year, tc.seq, got, tc.want)
+		}
 	}
 }
 
@@ -648,7 +685,7 @@ func TestSeparationOfDuties(t *testing.T) {
 	}
 	approver := actorFor(RoleCountyApprover)
 	approver.UserID = "u-1"
-	_, err = Apply(c, w.p, approver, ActionApprove, ActionInput{Version: c.Version, Method: MethodRebuild}, w.now)
+	_, err = Apply(c, w.p, approver, ActionApprove, ActionInput{Version: c.Version, Method: MethodRebuild, ArchiveSeq: 1}, w.now)
 	wantCode(t, err, KindForbidden, "separation_of_duties")
 
 	a := walkTo(t, StageAcceptance, nil)

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strconv"
@@ -23,9 +24,13 @@ type Program struct {
 	OldHouseYears         int // older than this many years is deemed inadequate
 	VillagePublicityDays  int
 	TownshipPublicityDays int
-	PaymentDueDays        int    // pay within this many days after acceptance
-	AtRiskDays            int    // not under construction this many days before the deadline is at risk
-	SupervisionPhone      string // 监督电话 printed on the publicity notices
+	PaymentDueDays        int // pay within this many days after acceptance
+	AtRiskDays            int // not under construction this many days before the deadline is at risk
+	// SupervisionPhone is the county's 监督电话 printed on every 公示名单;
+	// TownshipPhones the townships' (by township code). Empty prints a
+	// blank to fill in by hand.
+	SupervisionPhone string
+	TownshipPhones   map[string]string
 
 	Closed     bool // closed to new applications (停止受理); cases already filed go on
 	ClosedAt   time.Time
@@ -124,6 +129,7 @@ func NextProgram(prev Program, year int) Program {
 		MinRebuildAreaM2: prev.MinRebuildAreaM2, OldHouseYears: prev.OldHouseYears,
 		VillagePublicityDays: prev.VillagePublicityDays, TownshipPublicityDays: prev.TownshipPublicityDays,
 		PaymentDueDays: prev.PaymentDueDays, AtRiskDays: prev.AtRiskDays, SupervisionPhone: prev.SupervisionPhone,
+		TownshipPhones: maps.Clone(prev.TownshipPhones),
 	}
 }
 
@@ -276,12 +282,19 @@ func (p Program) With(patch ProgramPatch) Program {
 }
 
 // Normalize fills what a program may leave out: the season opens on
-// January 1 of its year; the supervision phone is trimmed.
+// January 1 of its year; the supervision and township phones are trimmed.
 func (p Program) Normalize() Program {
 	if p.StartsOn.IsZero() {
 		p.StartsOn, _ = p.Season()
 	}
 	p.SupervisionPhone = strings.TrimSpace(p.SupervisionPhone)
+	if p.TownshipPhones != nil {
+		tp := make(map[string]string, len(p.TownshipPhones))
+		for code, ph := range p.TownshipPhones {
+			tp[strings.TrimSpace(code)] = strings.TrimSpace(ph)
+		}
+		p.TownshipPhones = tp
+	}
 	return p
 }
 
@@ -332,8 +345,15 @@ func (p Program) Validate() error {
 	if p.AtRiskDays < 0 || p.AtRiskDays > 365 {
 		f.add("at_risk_days", "预警天数应在0至365天之间")
 	}
-	if ph := strings.TrimSpace(p.SupervisionPhone); ph != "" && !ValidPhone(ph) && !hotlineRe.MatchString(ph) {
+	if !validPhone(p.SupervisionPhone) {
 		f.add("supervision_phone", "监督电话应为手机号、带区号的固定电话(如0930-1234567)或12345类热线")
+	}
+	for code, ph := range p.TownshipPhones {
+		if LevelOf(code) != LevelTownship || !strings.HasPrefix(code, CountyCode) {
+			f.add("township_phones", "乡镇电话应按本县9位乡镇编码填写")
+		} else if !validPhone(ph) {
+			f.add("township_phones", "乡镇电话应为手机号、带区号的固定电话(如0930-1234567)或12345类热线")
+		}
 	}
 	return f.err()
 }
@@ -387,7 +407,7 @@ func Amend(p Program, patch ProgramPatch, reason string, actor Actor, now time.T
 		return Program{}, Amendment{}, err
 	}
 	f := fieldErrors{}
-	f.text("reason", reason, true, maxLongText, "修订原因")
+	f.text("reason", &reason, ruleAmendReason, true)
 	n := p
 	var changes []Change
 	for _, rf := range ruleFields() {
@@ -414,7 +434,7 @@ func Amend(p Program, patch ProgramPatch, reason string, actor Actor, now time.T
 		return Program{}, Amendment{}, err
 	}
 	a := Amendment{No: len(p.Amendments) + 1, At: now, By: actor.UserID, ByName: actor.Name,
-		Reason: strings.TrimSpace(reason), Changes: changes}
+		Reason: reason, Changes: changes}
 	n.Amendments = append(slices.Clone(p.Amendments), a)
 	return n, a, nil
 }
@@ -498,4 +518,11 @@ func AmendmentWarning(c Case, before, after Program, a Amendment, now time.Time)
 	}
 	return Warning{Code: WarnProgramAmended, Ref: a.Ref(after.Year), At: now,
 		Message: a.Text(after.Year) + "。" + effect + "，请复核"}, true
+}
+
+// validPhone accepts an empty number, a mobile or landline (ValidPhone) or
+// a 5-digit hotline like 12345, after trimming.
+func validPhone(s string) bool {
+	s = strings.TrimSpace(s)
+	return s == "" || ValidPhone(s) || hotlineRe.MatchString(s)
 }

@@ -91,6 +91,13 @@ func TestProgramValidateSeasonAndPhone(t *testing.T) {
 		{"landline", func(p *Program) { p.SupervisionPhone = "0930-8812345" }, ""},
 		{"hotline", func(p *Program) { p.SupervisionPhone = "12345" }, ""},
 		{"not a phone", func(p *Program) { p.SupervisionPhone = "打电话" }, "supervision_phone"},
+		{"digits but no phone", func(p *Program) { p.SupervisionPhone = "(0930) 88-1" }, "supervision_phone"},
+		{"township phones", func(p *Program) {
+			p.TownshipPhones = map[string]string{"622923100": "0930-8812346", "622923101": "13909301235"}
+		}, ""},
+		{"a township phone that is none", func(p *Program) { p.TownshipPhones = map[string]string{"622923100": "123"} }, "township_phones"},
+		{"a township of another county", func(p *Program) { p.TownshipPhones = map[string]string{"622924100": "12345"} }, "township_phones"},
+		{"a village code for a township", func(p *Program) { p.TownshipPhones = map[string]string{"622923100201": "12345"} }, "township_phones"},
 		{"deadline three years on", func(p *Program) { p.Deadline = "2027-01-01" }, "deadline"},
 		{"no reinforcement money", func(p *Program) { p.ReinforceSubsidyYuan = 0 }, "reinforce_subsidy_yuan"},
 	}
@@ -270,7 +277,7 @@ func TestAmendmentsNeverChangeWhatWasApproved(t *testing.T) {
 				}
 			}
 			if tt.stage == StageCountyReview {
-				w.do(RoleCountyApprover, ActionApprove, ActionInput{Method: MethodRebuild})
+				w.do(RoleCountyApprover, ActionApprove, ActionInput{Method: MethodRebuild, ArchiveSeq: 1})
 				if got := w.c.Approval.PlannedSubsidy; got != 32000 {
 					t.Errorf("approved after the amendment at %d, want 32000", got)
 				}

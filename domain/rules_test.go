@@ -319,7 +319,7 @@ func TestCaseAssessment(t *testing.T) {
 	}
 	// Approved as reinforce: the approved method counts.
 	ap := walkTo(t, StageCountyReview, nil)
-	ap.do(RoleCountyApprover, ActionApprove, ActionInput{Method: MethodReinforce})
+	ap.do(RoleCountyApprover, ActionApprove, ActionInput{Method: MethodReinforce, ArchiveSeq: 1})
 	if a := ap.c.Assessment(ap.p); a.SubsidyYuan != 10000 {
 		t.Errorf("approved reinforce: %+v", a)
 	}

@@ -4,16 +4,11 @@ import (
 	"fmt"
 	"math"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
-)
-
-// Text limits, in characters.
-const (
-	maxNameLen   = 50
-	maxShortText = 100
-	maxLongText  = 1000
 )
 
 // Problem codes of CheckIDNumber.
@@ -42,19 +37,48 @@ var provinces = map[string]bool{
 	"71": true, "81": true, "82": true, "83": true,
 }
 
-// NormalizeIDNumber trims spaces and upper-cases a final x, the form in
-// which a 身份证号 is stored and compared.
-func NormalizeIDNumber(s string) string {
-	return strings.ToUpper(strings.TrimSpace(s))
+// NormalizeNumber is the one form in which a 身份证号 or a 户口簿 number is
+// validated, stored, checked for duplicates and searched. Chinese input
+// methods type full-width characters (１２３, ｘ) and phones paste
+// invisible ones, and people group long numbers with spaces, so: full-width
+// ASCII becomes ASCII (１２３ → 123, ｘ → x), a-z are upper-cased (x → X),
+// and every space (of any width) and zero-width character (U+200B, U+200C,
+// U+200D, U+2060, U+FEFF) is dropped wherever it stands. Anything else is
+// kept for validation to judge.
+func NormalizeNumber(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width ! … ~
+			r -= 0xFF01 - 0x21
+		}
+		switch {
+		case unicode.IsSpace(r), zeroWidth(r):
+			continue
+		case r >= 'a' && r <= 'z':
+			r -= 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
-// CheckIDNumber validates a 身份证号 (GB 11643-1999): 18 characters, 17
-// digits and a digit or X (x accepted), a known province, a real birth
+// zeroWidth reports the invisible characters pasted numbers carry.
+func zeroWidth(r rune) bool {
+	switch r {
+	case '\u200B', '\u200C', '\u200D', '\u2060', '\uFEFF':
+		return true
+	}
+	return false
+}
+
+// CheckIDNumber validates a 身份证号 (GB 11643-1999) in its NormalizeNumber
+// form: 18 characters, 17 digits and a digit or X, a known province, a real birth
 // date from 1900-01-01 to today (Shanghai, from now), and the ISO 7064
 // MOD 11-2 check character. It returns "" and "" when the number is valid,
 // otherwise a problem code (IDLength, …) and a Chinese message.
 func CheckIDNumber(id string, now time.Time) (code, message string) {
-	id = NormalizeIDNumber(id)
+	id = NormalizeNumber(id)
 	if id == "" {
 		return IDRequired, "请填写身份证号"
 	}
@@ -110,14 +134,30 @@ func (f fieldErrors) add(key, msg string) {
 	}
 }
 
-// text checks a free-text field: required or not, and its length.
-func (f fieldErrors) text(key, v string, required bool, max int, label string) {
-	v = strings.TrimSpace(v)
-	switch {
-	case required && v == "":
-		f.add(key, "请填写"+label)
-	case utf8.RuneCountInString(v) > max:
-		f.add(key, fmt.Sprintf("%s不能超过%d个字", label, max))
+// text cleans the free-text field *v in place by rule (CheckText) and
+// adds its problem under key.
+func (f fieldErrors) text(key string, v *string, rule TextRule, required bool) {
+	clean, msg := CheckText(*v, rule, required)
+	*v = clean
+	if msg != "" {
+		f.add(key, msg)
+	}
+}
+
+// number checks that x is a finite number from min to max (NaN, ±Inf and
+// out-of-range values are refused with msg).
+func (f fieldErrors) number(key string, x, min, max float64, msg string) bool {
+	if !validFloat(x) || x < min || x > max {
+		f.add(key, msg)
+		return false
+	}
+	return true
+}
+
+// year checks a year from 1900 to last.
+func (f fieldErrors) year(key string, y, last int, label string) {
+	if y < 1900 || y > last {
+		f.add(key, fmt.Sprintf("%s应在1900至%d之间", label, last))
 	}
 }
 
@@ -139,66 +179,104 @@ func (f fieldErrors) date(key string, d Date, today Date, notFuture bool, label 
 	return true
 }
 
+// earliestKey holds, among the field errors, the earliest date allowed
+// for a date refused as too early; err moves it to Details.
+const earliestKey = "\x00earliest_date"
+
+// earliest records the earliest date allowed for a date refused as too
+// early (Details["earliest_date"] of the error).
+func (f fieldErrors) earliest(d Date) {
+	if old, ok := f[earliestKey]; !ok || string(d) > old {
+		f[earliestKey] = string(d)
+	}
+}
+
 func (f fieldErrors) err() error {
 	if len(f) == 0 {
 		return nil
 	}
-	return InvalidFields(f)
+	e := InvalidFields(f)
+	if d, ok := f[earliestKey]; ok {
+		delete(f, earliestKey)
+		e.Details = map[string]string{"earliest_date": d}
+	}
+	return e
 }
 
 func validFloat(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 // ValidateNewCase checks a case as filed or edited by the village cadre and
 // returns an InvalidFields error keyed by JSON path ("household.id_number",
-// "house.built_year", …), or nil. The phone is optional (many elderly
-// applicants have none) but must be valid when given; members' 身份证号 are
-// optional but checked when given. Evidence photos are not checked here:
-// they upload after the case exists and village_review pass requires them.
+// "house.built_year", …), or nil. See prepareFiling.
 func ValidateNewCase(c Case, p Program, now time.Time) error {
+	_, err := prepareFiling(c, p, now)
+	return err
+}
+
+// prepareFiling returns c with its free text cleaned (CleanText: names,
+// hukou number, phone, address, relations, the reapplication reason) and
+// 身份证号 normalized, or an InvalidFields error keyed by JSON path. The
+// id is a client id (ValidClientID). The phone is optional (many elderly
+// applicants have none) but must be valid when given; members' 身份证号
+// are optional but checked when given. Every number is finite and in its
+// range. Evidence photos are not checked here: they upload after the case
+// exists and village_review pass requires them.
+func prepareFiling(c Case, p Program, now time.Time) (Case, error) {
 	f := fieldErrors{}
-	c.Household.IDNumber = NormalizeIDNumber(c.Household.IDNumber)
-	f.text("id", c.ID, true, 64, "申请编号")
+	c.Household.Members = slices.Clone(c.Household.Members)
+	c.Household.IDNumber = NormalizeNumber(c.Household.IDNumber)
+	c.Household.HukouNo = NormalizeNumber(c.Household.HukouNo)
+	if msg := ClientIDProblem("申请编号", c.ID); msg != "" {
+		f.add("id", msg)
+	}
 	if c.ProgramYear != p.Year {
 		f.add("program_year", fmt.Sprintf("年度批次应为%d年", p.Year))
 	}
 	if !ValidVillageCode(c.VillageCode) {
 		f.add("village_code", "村代码应为12位数字")
 	}
-	validateHousehold(f, c.Household, now)
-	validateHouse(f, c.House, p)
+	validateHousehold(f, &c.Household, now)
+	validateHouse(f, &c.House, p)
 	if !c.Method.Valid() {
 		f.add("method", "请选择改造方式：拆除重建或维修加固")
 	}
-	if c.Flags.PreviouslyRenovated && c.Flags.SmallDisasterDamage {
-		f.text("reapplication_reason", c.Reapplication, true, maxLongText, "再次纳入的原因")
-	} else {
-		f.text("reapplication_reason", c.Reapplication, false, maxLongText, "再次纳入的原因")
+	f.text("reapplication_reason", &c.Reapplication, ruleReapplication,
+		c.Flags.PreviouslyRenovated && c.Flags.SmallDisasterDamage)
+	if err := f.err(); err != nil {
+		return Case{}, err
 	}
-	return f.err()
+	return c, nil
 }
 
-func validateHousehold(f fieldErrors, h Household, now time.Time) {
-	f.text("household.head_name", h.HeadName, true, maxNameLen, "户主姓名")
+// maxMembers is the most household members a filing lists besides the head.
+const maxMembers = 30
+
+func validateHousehold(f fieldErrors, h *Household, now time.Time) {
+	f.text("household.head_name", &h.HeadName, ruleHeadName, true)
 	if code, msg := CheckIDNumber(h.IDNumber, now); code != "" {
 		f.add("household.id_number", msg)
 	}
+	f.text("household.phone", &h.Phone, rulePhone, false)
 	if h.Phone != "" && !ValidPhone(h.Phone) {
 		f.add("household.phone", "联系电话应为11位手机号或带区号的固定电话，如0930-1234567")
 	}
-	f.text("household.hukou_no", h.HukouNo, true, 30, "户口簿编号")
+	f.text("household.hukou_no", &h.HukouNo, ruleHukouNo, true)
 	if !h.Type.Valid() {
 		f.add("household.type", "请选择农户类型")
 	}
-	if len(h.Members) > 30 {
-		f.add("household.members", "家庭成员不能超过30人")
+	if len(h.Members) > maxMembers {
+		f.add("household.members", fmt.Sprintf("家庭成员不能超过%d人", maxMembers))
+		return
 	}
-	head := NormalizeIDNumber(h.IDNumber)
+	head := NormalizeNumber(h.IDNumber)
 	seen := map[string]int{}
-	for i, m := range h.Members {
+	for i := range h.Members {
+		m := &h.Members[i]
 		key := fmt.Sprintf("household.members[%d]", i)
-		f.text(key+".name", m.Name, true, maxNameLen, "成员姓名")
-		f.text(key+".relation", m.Relation, false, 20, "与户主关系")
-		id := NormalizeIDNumber(m.IDNumber)
+		f.text(key+".name", &m.Name, ruleMemberName, true)
+		f.text(key+".relation", &m.Relation, ruleRelation, false)
+		m.IDNumber = NormalizeNumber(m.IDNumber)
+		id := m.IDNumber
 		if id == "" {
 			continue
 		}
@@ -213,21 +291,24 @@ func validateHousehold(f fieldErrors, h Household, now time.Time) {
 	}
 }
 
-func validateHouse(f fieldErrors, h House, p Program) {
-	f.text("house.address", h.Address, true, 200, "房屋地址")
-	if h.BuiltYear < 1900 || h.BuiltYear > p.Year {
-		f.add("house.built_year", fmt.Sprintf("建房年份应在1900至%d之间", p.Year))
-	}
+// Ranges of the numbers of a filing and of the steps.
+const (
+	minFloorAreaM2 = 5
+	maxFloorAreaM2 = 1000
+	maxStoreys     = 5
+	// MaxPhotoAccuracyM is the largest GPS accuracy radius a photo may
+	// claim: beyond 10 km a fix says nothing about where it was taken.
+	MaxPhotoAccuracyM = 10000
+)
+
+func validateHouse(f fieldErrors, h *House, p Program) {
+	f.text("house.address", &h.Address, ruleAddress, true)
+	f.year("house.built_year", h.BuiltYear, p.Year, "建房年份")
 	if !h.Structure.Valid() {
 		f.add("house.structure", "请选择房屋结构")
 	}
-	if !validFloat(h.FloorAreaM2) || h.FloorAreaM2 < 5 || h.FloorAreaM2 > 1000 {
-		f.add("house.floor_area_m2", "建筑面积应在5至1000平方米之间")
-	}
-	if !validFloat(h.Lat) || h.Lat < -90 || h.Lat > 90 {
-		f.add("house.lat", "纬度应在-90至90之间")
-	}
-	if !validFloat(h.Lng) || h.Lng < -180 || h.Lng > 180 {
-		f.add("house.lng", "经度应在-180至180之间")
-	}
+	f.number("house.floor_area_m2", h.FloorAreaM2, minFloorAreaM2, maxFloorAreaM2,
+		fmt.Sprintf("建筑面积应在%d至%d平方米之间", minFloorAreaM2, maxFloorAreaM2))
+	f.number("house.lat", h.Lat, -90, 90, "纬度应在-90至90之间")
+	f.number("house.lng", h.Lng, -180, 180, "经度应在-180至180之间")
 }

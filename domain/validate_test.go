@@ -10,11 +10,13 @@ import (
 
 type idVector struct {
 	IDNumber string `json:"id_number"`
-	Today    string `json:"today"`
-	Valid    bool   `json:"valid"`
-	Code     string `json:"code"`
-	Message  string `json:"message"`
-	Why      string `json:"why"`
+	// Normalized is NormalizeNumber(IDNumber): the phone normalises the same way.
+	Normalized string `json:"normalized"`
+	Today      string `json:"today"`
+	Valid      bool   `json:"valid"`
+	Code       string `json:"code"`
+	Message    string `json:"message"`
+	Why        string `json:"why"`
 }
 
 // The check characters below were computed with an independent script;
@@ -43,10 +45,21 @@ var idCases = []struct {
 	{"62292319600101001", "2024-06-01", IDLength, "17 characters"},
 	{"6229231960010100155", "2024-06-01", IDLength, "19 characters"},
 	{"622923600101001", "2024-06-01", IDLength, "old 15-digit number"},
-	{"６２２９２３１９６００１０１００１５", "2024-06-01", IDLength, "full-width digits"},
+	{"６２２９２３１９６００１０１００１５", "2024-06-01", "", "full-width digits from a Chinese input method"},
+	{"１１０１０５１９４９１２３１００２ｘ", "2024-06-01", "", "full-width digits and a full-width lower-case x"},
+	{"11010519491231002Ｘ", "2024-06-01", "", "a full-width X"},
+	{"622923 1960 0101 0015", "2024-06-01", "", "grouped with spaces"},
+	{"622923\u3000196001010015\u00a0", "2024-06-01", "", "an ideographic and a no-break space"},
+	{"\ufeff622923\u200b19600101\u200c0015\u200d", "2024-06-01", "", "zero-width characters pasted with the number"},
+	{"6229231960\u206001010015", "2024-06-01", "", "a word joiner"},
+	{"６２２９２３１９６００１０１００１６", "2024-06-01", IDCheckDigit, "full-width, last digit off by one"},
+	{"６２２９２３１９６００１０１００１Ｙ", "2024-06-01", IDFormat, "full-width, last character Y"},
+	{"\u200b\ufeff", "2024-06-01", IDRequired, "only invisible characters"},
 	{"62292319600101001Y", "2024-06-01", IDFormat, "last character Y"},
 	{"6229231960A101001X", "2024-06-01", IDFormat, "letter among the first 17"},
-	{"622923 96001010015", "2024-06-01", IDFormat, "space inside"},
+	{"622923 96001010015", "2024-06-01", IDLength, "a space where a digit belongs: 17 digits left"},
+	{"62292319600101001５5", "2024-06-01", IDLength, "19 characters, one of them full-width"},
+	{"622923196001010０1-", "2024-06-01", IDFormat, "a hyphen for the last character"},
 	{"002923196001010015", "2024-06-01", IDRegion, "province 00"},
 	{"992923196001010015", "2024-06-01", IDRegion, "province 99"},
 	{"622923189912310015", "2024-06-01", IDBirthDate, "born 1899"},
@@ -71,7 +84,7 @@ func TestCheckIDNumber(t *testing.T) {
 		if (code == "") != (msg == "") || (msg != "" && !hasHan(msg)) {
 			t.Errorf("%q: message %q", tc.id, msg)
 		}
-		vectors = append(vectors, idVector{tc.id, tc.today, code == "", code, msg, tc.why})
+		vectors = append(vectors, idVector{tc.id, NormalizeNumber(tc.id), tc.today, code == "", code, msg, tc.why})
 	}
 	golden(t, "idcard_vectors.json", vectors)
 }
@@ -97,6 +110,34 @@ func TestIDNumberEveryTypo(t *testing.T) {
 					t.Errorf("typo %s of %s accepted", typo, id)
 				}
 			}
+		}
+	}
+}
+
+func TestNormalizeNumber(t *testing.T) {
+	tests := []struct{ in, want, why string }{
+		{"622923196001010015", "622923196001010015", "already normal"},
+		{"11010519491231002x", "11010519491231002X", "lower-case x"},
+		{"  622923196001010015\t\n", "622923196001010015", "surrounding blanks"},
+		{"６２２９２３１９６００１０１００１５", "622923196001010015", "full-width digits"},
+		{"１１０１０５１９４９１２３１００２ｘ", "11010519491231002X", "full-width lower-case x"},
+		{"11010519491231002Ｘ", "11010519491231002X", "full-width X"},
+		{"622923 1960 0101 0015", "622923196001010015", "grouped with spaces"},
+		{"622923\u3000196001010015", "622923196001010015", "ideographic space U+3000"},
+		{"622923\u00a0196001010015", "622923196001010015", "no-break space"},
+		{"\u200b622923\u200c1960\u200d0101\u2060\ufeff0015", "622923196001010015", "zero-width characters"},
+		{"hk００１２３", "HK00123", "户口簿 number with letters, mixed widths"},
+		{"ＨＫ－００１", "HK-001", "full-width hyphen"},
+		{"永字第１２号", "永字第12号", "Chinese characters are kept"},
+		{"", "", "empty"},
+		{"\u200b \u3000", "", "nothing visible"},
+	}
+	for _, tt := range tests {
+		if got := NormalizeNumber(tt.in); got != tt.want {
+			t.Errorf("%s: NormalizeNumber(%q) = %q, want %q", tt.why, tt.in, got, tt.want)
+		}
+		if got := NormalizeNumber(tt.want); got != tt.want {
+			t.Errorf("%s: not idempotent: %q → %q", tt.why, tt.want, got)
 		}
 	}
 }

@@ -82,7 +82,13 @@ export function refresh() {
           // signing the person out.
           const now = tokens();
           if (now && now.refresh_token !== t.refresh_token) return true;
-          saveTokens(null); window.dispatchEvent(new Event('anju:signedout'));
+          // The session has ended (signed out on this account elsewhere,
+          // password changed, 30 days up): back to the sign-in screen,
+          // saying why, once.
+          const body = await res.json().catch(() => null);
+          const message = (body && body.error && body.error.message) || '';
+          saveTokens(null);
+          window.dispatchEvent(new CustomEvent('anju:signedout', { detail: { message } }));
         }
         return false;
       }

@@ -218,7 +218,11 @@ window.addEventListener('hashchange', route);
 window.addEventListener('anju:programs', () => { loadPrograms(); });
 window.addEventListener('online', () => { setOnline(); flush(true); });
 window.addEventListener('offline', setOnline);
-window.addEventListener('anju:signedout', () => { toast('登录已过期，请重新登录（未发送的内容仍保留）', 'bad'); app.user = null; route(); });
+window.addEventListener('anju:signedout', (e) => {
+  const why = (e.detail && e.detail.message) || '登录已过期，请重新登录';
+  toast(why + '（未发送的内容仍保留）', 'bad');
+  app.user = null; route();
+});
 setInterval(() => { if (navigator.onLine) flush(); }, 20000);
 document.addEventListener('visibilitychange', () => { if (document.visibilityState === 'visible') flush(); });
 

@@ -64,8 +64,22 @@ export class Outbox {
   }
 
   // add queues one item: kind CREATE {body}, PHOTO {file fields}, ACTION {action, body}.
+  // A photo is queued once by its client id: queued again (a refused step
+  // sent again with the same photos) while it still waits, the waiting
+  // item stays the only one — made due again if it was refused — so the
+  // photo is sent once and its kept bytes, shared by id, are not dropped
+  // with a twin that landed first.
   async add(kind, caseId, payload) {
     const items = await this.store.getAll();
+    if (kind === PHOTO) {
+      const twin = items.find((it) => it.kind === PHOTO && it.case_id === caseId && it.payload.id === payload.id);
+      if (twin) {
+        if (twin.status !== PENDING) Object.assign(twin, { status: PENDING, attempts: 0, next_at: 0, error: null });
+        await this.store.put(twin);
+        this.onChange();
+        return twin;
+      }
+    }
     const seq = items.reduce((m, it) => Math.max(m, it.seq), 0) + 1;
     const item = {
       id: uuid(), seq, kind, case_id: caseId, payload,

@@ -20,10 +20,28 @@ export function shanghaiToday(now = Date.now()) {
   return new Date(now + 8 * 3600 * 1000).toISOString().slice(0, 10);
 }
 
+// normalizeNumber mirrors domain.NormalizeNumber, the one form of a 身份证号
+// or 户口簿 number: full-width ASCII from a Chinese input method becomes
+// ASCII (１２３ → 123, ｘ → x), a-z are upper-cased, and every space (of any
+// width) and zero-width character is dropped wherever it stands.
+export function normalizeNumber(raw) {
+  let out = '';
+  for (const ch of String(raw ?? '')) {
+    let c = ch.codePointAt(0);
+    if (c >= 0xff01 && c <= 0xff5e) c -= 0xff01 - 0x21;
+    const s = String.fromCodePoint(c);
+    if (/^\s$/u.test(s) || c === 0x85 || ZERO_WIDTH.has(c)) continue; // Go's unicode.IsSpace counts U+0085 too
+    out += c >= 0x61 && c <= 0x7a ? s.toUpperCase() : s;
+  }
+  return out;
+}
+
+const ZERO_WIDTH = new Set([0x200b, 0x200c, 0x200d, 0x2060, 0xfeff]);
+
 // validateIDNumber mirrors domain.CheckIDNumber: '' for a valid 身份证号,
 // else the same Chinese message the server gives (shown as it is typed).
 export function validateIDNumber(raw, today = shanghaiToday()) {
-  const id = String(raw ?? '').trim().toUpperCase();
+  const id = normalizeNumber(raw);
   if (id === '') return '请填写身份证号';
   if ([...id].length !== 18 || new TextEncoder().encode(id).length !== 18) return '身份证号应为18位';
   if (!/^\d{17}$/.test(id.slice(0, 17))) return '身份证号前17位应为数字';

@@ -268,3 +268,63 @@ test('a new case corrected after a refusal still goes before the photos that wai
   assert.deepEqual(server.calls.slice(1).map((c) => c.split(':')[0]), [CREATE, PHOTO, PHOTO]);
   assert.equal(server.photos.size, 2);
 });
+
+// photoStore is memoryStore with the photo bytes kept apart by photo id,
+// as db.js keeps them: deleting a photo item deletes its bytes.
+function photoStore() {
+  const items = memoryStore();
+  const bytes = new Set();
+  return {
+    bytes,
+    getAll: items.getAll,
+    put: items.put,
+    async delete(id) {
+      const it = (await items.getAll()).find((x) => x.id === id);
+      if (it && it.kind === PHOTO) bytes.delete(it.payload.id);
+      await items.delete(id);
+    },
+  };
+}
+
+test('a step sent again with its photos (a refusal, a second tap offline) sends each photo once, by its client id', async () => {
+  const server = fakeServer();
+  const store = photoStore();
+  const send = server.send;
+  // The transport reads the kept bytes, as api.js does.
+  server.send = async (item) => (item.kind === PHOTO && !store.bytes.has(item.payload.id)
+    ? { status: 422, body: { error: { code: 'photo_missing', message: '本机保存的照片数据已丢失' } } }
+    : send(item));
+  const ob = new Outbox({ store, transport: server, now: () => 1000, random: () => 0, base: 1000, max: 60000 });
+  const caseId = uuid();
+  server.cases.set(caseId, { version: 3 });
+  const notice = { id: uuid(), kind: 'notice_township' };
+  const queue = async (body) => {
+    store.bytes.add(notice.id);
+    await ob.add(PHOTO, caseId, notice);
+    return ob.add(ACTION, caseId, { action: 'township_review', body });
+  };
+
+  // Offline, the officer taps 提交 twice: one photo item, two actions.
+  server.online = false;
+  await queue({ version: 3, result: 'pass', publicity_start: '2024-05-01' });
+  await queue({ version: 3, result: 'pass', publicity_start: '2024-05-01' });
+  assert.equal((await ob.list()).filter((i) => i.kind === PHOTO).length, 1);
+
+  // The refused photo (e.g. taken before its posting date) is sent again
+  // when the step is: the same item, made due again, not a twin.
+  server.online = true;
+  server.script.push({ status: 400, body: { error: { code: 'invalid_input', message: '拍摄日期早于公示张贴日期' } } });
+  await ob.flush();
+  let photos = (await ob.list()).filter((i) => i.kind === PHOTO);
+  assert.equal(photos.length, 1);
+  assert.equal(photos[0].status, FAILED);
+  await queue({ version: 3, result: 'pass', publicity_start: '2024-05-02' });
+  photos = (await ob.list()).filter((i) => i.kind === PHOTO);
+  assert.equal(photos.length, 1, 'still one item for the photo');
+  assert.equal(photos[0].status, PENDING);
+  await ob.flush();
+  const sends = server.calls.filter((c) => c === PHOTO + ':' + notice.id);
+  assert.equal(sends.length, 2, 'the refused try and the accepted one: never a twin');
+  assert.equal(server.photos.size, 1);
+  assert.ok(!(await ob.list()).some((i) => i.kind === PHOTO), 'the photo landed; nothing says its bytes were lost');
+});

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { assess, validateIDNumber, checkDigit, areaRule, shanghaiToday, PROGRAM_2024 } from '../js/rules.js';
+import { assess, validateIDNumber, normalizeNumber, checkDigit, areaRule, shanghaiToday, PROGRAM_2024 } from '../js/rules.js';
 
 // The golden vectors are written by the Go domain tests (domain/testdata);
 // rules.js must give the same answers offline as domain.Assess online.
@@ -45,7 +45,17 @@ test('validateIDNumber agrees with the Go check on every golden vector', () => {
     const msg = validateIDNumber(id, today);
     assert.equal(msg === '', Boolean(v.valid), `${JSON.stringify(id)}: valid should be ${v.valid}, got message ${JSON.stringify(msg)}`);
     if (v.message !== undefined && !v.valid) assert.equal(msg, v.message, `${JSON.stringify(id)}: message`);
+    assert.equal(normalizeNumber(id), v.normalized, `${JSON.stringify(id)} (${v.why}): normalized as domain.NormalizeNumber does`);
   }
+});
+
+test('normalizeNumber folds what Chinese input methods and pasting add', () => {
+  assert.equal(normalizeNumber('６２２９２３１９６００１０１００１５'), '622923196001010015');
+  assert.equal(normalizeNumber('１１０１０５１９４９１２３１００２ｘ'), '11010519491231002X');
+  assert.equal(normalizeNumber('\ufeff622923\u200b1960\u3000 0101\u00a00015\u200d'), '622923196001010015');
+  assert.equal(normalizeNumber('hk－００１'), 'HK-001');
+  assert.equal(normalizeNumber('永字第１２号'), '永字第12号');
+  assert.equal(validateIDNumber('６２２９２３１９６００１０１００１５', '2024-06-01'), '');
 });
 
 test('GB 11643 check digit: known numbers and every single-digit typo', () => {

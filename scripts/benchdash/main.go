@@ -36,7 +36,7 @@ import (
 	"github.com/yongjing/anju/server/mongodb"
 )
 
-const adminPassword = "bench-admin-password"
+const adminPassword = "bench-county-secret"
 
 func main() {
 	n := flag.Int("n", 200, "requests timed per measurement")

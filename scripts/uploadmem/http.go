@@ -95,7 +95,7 @@ func startServer() (*server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &server{dir: dir, password: "uploadmem-admin-password"}
+	s := &server{dir: dir, password: "uploadmem-county-secret"}
 	bin := filepath.Join(dir, "anju")
 	fmt.Println("building ./server …")
 	build := exec.Command("go", "build", "-o", bin, "./server")

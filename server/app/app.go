@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -41,6 +42,17 @@ type App struct {
 	// username costs the same time as a wrong password (made on first use).
 	dummyOnce sync.Once
 	dummyHash []byte
+	// hasher runs password hashes, a few at a time (lockout.go).
+	hasher *hasher
+	// inHashSlot, when a test sets it, runs inside each hashing slot.
+	inHashSlot func()
+	// refusalDelay holds a refused sign-in's answer (tests set 0);
+	// heldRefusals counts the answers held.
+	refusalDelay time.Duration
+	heldRefusals chan struct{}
+	// trustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (ANJU_TRUSTED_PROXIES).
+	trustedProxies []*net.IPNet
 
 	areaMu    sync.RWMutex
 	areaNames map[string]string
@@ -51,7 +63,9 @@ type App struct {
 
 	closers []func()
 
-	photos *evidence // photos of every case, for duplicate warnings (evidence.go)
+	photos      *evidence      // photos of every case, for duplicate warnings (evidence.go)
+	searches    *searchLimiter // searches of the case list per person (search.go)
+	verifyLimit *limiter       // requests of GET /v/{token} per client (verify.go)
 	// afterPhotoStored, when a test sets it, runs between storing a
 	// photo's objects and recording the photo in its case; its error ends
 	// the upload there, as a crash or a lost database would.
@@ -77,7 +91,8 @@ func New(ctx context.Context, cfg Config) (*App, error) {
 }
 
 func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
-	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out}
+	a := &App{Cfg: cfg, Store: d.Store, Log: d.Log, Now: d.Now, Out: d.Out, searches: newSearchLimiter(),
+		verifyLimit: newLimiter(30, 2*time.Second)}
 	if a.Log == nil {
 		a.Log = slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	}
@@ -95,6 +110,15 @@ func newApp(ctx context.Context, cfg Config, d deps) (_ *App, err error) {
 			a.Close()
 		}
 	}()
+	if a.Cfg.HashSlots == 0 {
+		a.Cfg.HashSlots = defaultHashSlots()
+	}
+	a.hasher = newHasher(a.Cfg.HashSlots)
+	a.onClose(a.hasher.close)
+	a.refusalDelay, a.heldRefusals = refusalDelay, make(chan struct{}, maxHeldRefusals)
+	if a.trustedProxies, err = parseTrustedProxies(cfg.TrustedProxies); err != nil {
+		return nil, err
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("ANJU_DATA_DIR=%s: 无法创建数据目录: %w", cfg.DataDir, err)
 	}
@@ -128,18 +152,31 @@ func (a *App) start(ctx context.Context) error {
 		name string
 		run  func(context.Context) error
 	}{
-		{"indexes", a.ensureIndexes},       // every store's indexes
-		{"areas", a.seedAreas},             // the county and its townships
-		{"admin", a.seedAdmin},             // the first administrator
-		{"programs", a.seedPrograms},       // the program years
-		{"counters", a.DB.Cases.Reconcile}, // dashboard counters and the list view, from the cases
-		{"demo", a.loadDemo},               // sample data, when ANJU_DEMO asks for it
-		{"photo index", a.loadPhotoIndex},  // duplicate-photo index and missing warning halves
-		{"sweeps", a.startSweeps},          // hourly: expired sign-ins, orphaned photo objects
+		{"indexes", a.ensureIndexes},      // every store's indexes
+		{"areas", a.seedAreas},            // the county and its townships
+		{"admin", a.seedAdmin},            // the first administrator
+		{"programs", a.seedPrograms},      // the program years
+		{"counters", a.reconcile},         // dashboard counters, the list view and identities, from the cases
+		{"demo", a.loadDemo},              // sample data, when ANJU_DEMO asks for it
+		{"photo index", a.loadPhotoIndex}, // duplicate-photo index and missing warning halves
+		{"sweeps", a.startSweeps},         // expired sign-ins, orphaned photo objects, idle search counts
 	} {
 		if err := step.run(ctx); err != nil {
 			return fmt.Errorf("%s: %w", step.name, err)
 		}
+	}
+	return nil
+}
+
+// reconcile rebuilds what the store derives from the cases, and logs the
+// double applications it found hidden behind numbers typed in another
+// form (full width, lower case …) for the county to look at.
+func (a *App) reconcile(ctx context.Context) error {
+	if err := a.DB.Cases.Reconcile(ctx); err != nil {
+		return err
+	}
+	for _, d := range a.DB.Cases.Doubled() {
+		a.Log.Warn("double application: a number of this case is held by another active case", "case", d.CaseID, "others", d.Others)
 	}
 	return nil
 }
@@ -150,6 +187,12 @@ func (a *App) ensureIndexes(ctx context.Context) error {
 	if err := a.DB.Users.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	if err := a.DB.IDSearches.EnsureIndexes(ctx); err != nil {
+		return err
+	}
+	if err := a.DB.Lockouts.EnsureIndexes(ctx); err != nil {
+		return err
+	}
 	return a.DB.Cases.EnsureIndexes(ctx)
 }
 
@@ -157,6 +200,7 @@ func (a *App) ensureIndexes(ctx context.Context) error {
 func (a *App) startSweeps(context.Context) error {
 	a.sweepSignIns(time.Hour)
 	a.sweepPhotoObjects()
+	a.sweepSearches(10 * time.Minute)
 	return nil
 }
 
@@ -292,6 +336,7 @@ func (a *App) Handler() http.Handler {
 		e := echo.New()
 		e.HideBanner, e.HidePort = true, true
 		e.HTTPErrorHandler = a.handleError
+		e.IPExtractor = a.ipExtractor()
 		e.Use(a.requestID, a.accessLog, a.recoverPanic, a.securityHeaders, a.limitBody(defaultBodyLimit))
 		a.routes(e)
 		a.handler = e

@@ -168,7 +168,7 @@ func (a *App) createArea(c echo.Context) error {
 		return err
 	}
 	v := domain.Area{Code: req.Code, Name: req.Name, ParentCode: req.ParentCode}
-	created, err := a.addVillage(c.Request().Context(), v)
+	v, created, err := a.addVillage(c.Request().Context(), v)
 	if err != nil {
 		return err
 	}
@@ -180,37 +180,39 @@ func (a *App) createArea(c echo.Context) error {
 	return c.JSON(status, toAreaResponse(v))
 }
 
-// addVillage validates and stores a village; created is false when the
-// identical village was already there.
-func (a *App) addVillage(ctx context.Context, v domain.Area) (created bool, err error) {
-	if e := domain.ValidateVillage(v); e != nil {
-		return false, e
+// addVillage validates and stores a village and returns it as stored
+// (its name cleaned); created is false when the identical village was
+// already there.
+func (a *App) addVillage(ctx context.Context, v domain.Area) (stored domain.Area, created bool, err error) {
+	v, e := domain.ValidateVillage(v)
+	if e != nil {
+		return v, false, e
 	}
 	if _, err := a.DB.Areas.Get(ctx, v.ParentCode); err != nil {
 		if domain.ErrorKind(err) == domain.KindNotFound {
-			return false, domain.InvalidFields(map[string]string{"parent_code": "所属乡镇不存在"})
+			return v, false, domain.InvalidFields(map[string]string{"parent_code": "所属乡镇不存在"})
 		}
-		return false, err
+		return v, false, err
 	}
 	err = a.DB.Areas.Insert(ctx, v)
 	if domain.ErrorKind(err) == domain.KindConflict {
 		old, gerr := a.DB.Areas.Get(ctx, v.Code)
 		if gerr != nil {
-			return false, gerr
+			return v, false, gerr
 		}
 		if old.Name == v.Name && old.ParentCode == v.ParentCode {
-			return false, nil
+			return v, false, nil
 		}
-		return false, &domain.Error{Kind: domain.KindConflict, Code: "area_exists",
+		return v, false, &domain.Error{Kind: domain.KindConflict, Code: "area_exists",
 			Message: fmt.Sprintf("编码 %s 已用于“%s”", v.Code, old.Name),
 			Fields:  map[string]string{"code": "该编码已被其他村使用"},
 			Details: map[string]string{"existing_name": old.Name}}
 	}
 	if err != nil {
-		return false, err
+		return v, false, err
 	}
 	a.cacheArea(v)
-	return true, nil
+	return v, true, nil
 }
 
 type importError struct {
@@ -295,7 +297,7 @@ func (a *App) importAreas(c echo.Context) error {
 			continue // blank line
 		}
 		v := domain.Area{Code: field(rec, "code"), Name: field(rec, "name"), ParentCode: field(rec, "parent_code")}
-		created, err := a.addVillage(ctx, v)
+		_, created, err := a.addVillage(ctx, v)
 		if err != nil {
 			e, ok := domain.AsError(err)
 			if !ok || e.Kind == domain.KindInternal {

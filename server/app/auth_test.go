@@ -213,15 +213,20 @@ func TestForgedAccessTokensAreRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	claims := func(mod func(*jwt.RegisteredClaims)) jwt.RegisteredClaims {
+	// A genuine token's session and generation, so only the tampering differs.
+	var genuine accessClaims
+	if _, _, err := jwt.NewParser().ParseUnverified(good.AccessToken, &genuine); err != nil {
+		t.Fatal(err)
+	}
+	claims := func(mod func(*jwt.RegisteredClaims)) accessClaims {
 		c := jwt.RegisteredClaims{Issuer: jwtIssuer, Subject: admin.ID, Audience: jwt.ClaimStrings{jwtAud},
 			IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(10 * time.Minute))}
 		if mod != nil {
 			mod(&c)
 		}
-		return c
+		return accessClaims{RegisteredClaims: c, Session: genuine.Session, SessionGen: genuine.SessionGen}
 	}
-	sign := func(m jwt.SigningMethod, key any, c jwt.RegisteredClaims) string {
+	sign := func(m jwt.SigningMethod, key any, c accessClaims) string {
 		s, err := jwt.NewWithClaims(m, c).SignedString(key)
 		if err != nil {
 			t.Fatal(err)
@@ -264,6 +269,7 @@ func TestForgedAccessTokensAreRefused(t *testing.T) {
 			c.IssuedAt = jwt.NewNumericDate(now.Add(time.Hour))
 		})), "token_invalid"},
 		{"unknown user", sign(jwt.SigningMethodHS256, key, claims(func(c *jwt.RegisteredClaims) { c.Subject = "nobody" })), "token_invalid"},
+		{"no session", sign(jwt.SigningMethodHS256, key, accessClaims{RegisteredClaims: claims(nil).RegisteredClaims}), "token_invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			res, body := ts.do(t, "GET", "/api/me", tc.token, nil)

@@ -97,6 +97,15 @@ func (a *App) previewBatch(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if q.Search.By == domain.SearchByIDNumber {
+		found := make([]domain.Case, len(out.Items))
+		for i, it := range out.Items {
+			found[i] = domain.Case{ID: it.Case.ID}
+		}
+		if err := a.recordIDSearch(c, act, q.Search, found, now); err != nil {
+			return err
+		}
+	}
 	slices.SortFunc(out.Items, func(x, y batchItem) int {
 		if x.Ready != y.Ready {
 			if x.Ready {

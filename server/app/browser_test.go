@@ -75,6 +75,11 @@ func newBrowser(t *testing.T, ts *testServer) *browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-sync", true),
 		chromedp.Flag("disable-dev-shm-usage", true),
+		// With RenderDocument (on by default in current Chromium) a reload
+		// gets a new document host that loses the DevTools offline override
+		// of navigator.onLine (requests stay blocked, onLine reads true),
+		// unlike a phone without signal. Keep one host per frame.
+		chromedp.Flag("disable-features", "RenderDocument"),
 		chromedp.UserDataDir(t.TempDir()),
 	}
 	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -304,7 +309,7 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	b.click(`input[name=csv] + button`)
 	b.waitJS("the villages listed", `document.body.textContent.includes('样例村甲') && document.body.textContent.includes('样例村乙')`, 10*time.Second)
 	b.fill("form [name=username]", "cadre-jia")
-	b.fill("form [name=password]", "cadre-jia-password")
+	b.fill("form [name=password]", "jia-village-secret")
 	b.fill("form [name=name]", "甲村干部")
 	b.fill("form [name=role]", "village_cadre")
 	b.fill("form [name=area_code]", "622923103201")
@@ -315,7 +320,7 @@ func TestBrowserShellLoadsOffline(t *testing.T) {
 	eval[any](b, `window.confirm = () => true, null`)
 	b.click(`#userlist .item[data-user="cadre-jia"] button`)
 	b.waitJS("disabled", `document.querySelector('#userlist .item[data-user="cadre-jia"]').textContent.includes('已停用')`, 10*time.Second)
-	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "cadre-jia", "password": "cadre-jia-password"})
+	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": "cadre-jia", "password": "jia-village-secret"})
 	if res.StatusCode == http.StatusOK {
 		t.Errorf("a disabled user signed in: %s", body)
 	}

@@ -38,7 +38,23 @@ func (a *App) readableCase(ctx context.Context, act domain.Actor, id string) (do
 // the stored case and its program. Photo uploads use it too.
 func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 	step func(c domain.Case, p domain.Program) (domain.Case, error)) (domain.Case, domain.Program, error) {
-	s := a.DB.Cases
+	ctx, cancel := detach(ctx)
+	defer cancel()
+	return a.writeCase(ctx, act, id, func(c domain.Case, p domain.Program) (domain.Case, error) {
+		n, err := step(c, p)
+		if err != nil {
+			return domain.Case{}, err
+		}
+		return n, a.DB.Cases.Update(ctx, c, n)
+	})
+}
+
+// writeCase reads case id and lets write decide and store the change,
+// reading again (up to 8 times) when write answers ErrChanged.
+func (a *App) writeCase(ctx context.Context, act domain.Actor, id string,
+	write func(c domain.Case, p domain.Program) (domain.Case, error)) (domain.Case, domain.Program, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	for attempt := 0; ; attempt++ {
 		c, err := a.readableCase(ctx, act, id)
 		if err != nil {
@@ -48,11 +64,7 @@ func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 		if err != nil {
 			return domain.Case{}, domain.Program{}, err
 		}
-		n, err := step(c, p)
-		if err != nil {
-			return domain.Case{}, domain.Program{}, err
-		}
-		err = s.Update(ctx, c, n)
+		n, err := write(c, p)
 		if errors.Is(err, mongodb.ErrChanged) && attempt < 8 {
 			continue
 		}
@@ -61,6 +73,20 @@ func (a *App) changeCase(ctx context.Context, act domain.Actor, id string,
 		}
 		return n, p, nil
 	}
+}
+
+// approveCase is changeCase for approve: the store hands the decision the
+// next 档案编号 of the program year and writes both as one (Cases.Approve).
+func (a *App) approveCase(ctx context.Context, act domain.Actor, id string, in domain.ActionInput, now time.Time) (domain.Case, domain.Program, error) {
+	ctx, cancel := detach(ctx)
+	defer cancel()
+	return a.writeCase(ctx, act, id, func(c domain.Case, p domain.Program) (domain.Case, error) {
+		return a.DB.Cases.Approve(ctx, c, func(seq int) (domain.Case, error) {
+			in := in
+			in.ArchiveSeq = seq
+			return domain.Apply(c, p, act, domain.ActionApprove, in, now)
+		})
+	})
 }
 
 // caseRequest is the body of POST /api/cases.
@@ -73,14 +99,21 @@ type caseRequest struct {
 	Method              domain.Method `json:"method"`
 	Flags               flagsJSON     `json:"flags"`
 	ReapplicationReason string        `json:"reapplication_reason"`
+	// FiledAt is when the application was made on the phone (RFC 3339);
+	// the domain bounds it by the time the server receives it.
+	FiledAt *time.Time `json:"filed_at"`
 }
 
 func (r caseRequest) toDomain() domain.Case {
-	return domain.Case{
+	c := domain.Case{
 		ID: r.ID, ProgramYear: r.ProgramYear, VillageCode: r.VillageCode,
 		Household: r.Household.toDomain(), House: domain.House(r.House), Method: r.Method,
 		Flags: domain.Flags(r.Flags), Reapplication: r.ReapplicationReason,
 	}
+	if r.FiledAt != nil {
+		c.FiledAt = r.FiledAt.UTC()
+	}
+	return c
 }
 
 func (a *App) createCase(c echo.Context) error {
@@ -102,8 +135,8 @@ func (a *App) createCase(c echo.Context) error {
 	if _, err := a.area(ctx, req.VillageCode); err != nil {
 		return domain.InvalidFields(map[string]string{"village_code": "该村不存在"})
 	}
-	if strings.TrimSpace(req.ID) == "" || len(req.ID) > 64 {
-		return domain.InvalidFields(map[string]string{"id": "缺少申请编号"})
+	if msg := domain.ClientIDProblem("申请编号", req.ID); msg != "" {
+		return domain.InvalidFields(map[string]string{"id": msg})
 	}
 	if req.ProgramYear == 0 {
 		// No year named: the current program (docs/api.md).
@@ -127,7 +160,7 @@ func (a *App) createCase(c echo.Context) error {
 	}
 	stored, created, err := a.DB.Cases.Create(ctx, n)
 	if err != nil {
-		return err
+		return narrowDuplicate(err, act)
 	}
 	status := http.StatusOK
 	if created {
@@ -135,6 +168,18 @@ func (a *App) createCase(c echo.Context) error {
 		logOf(c).Info("case filed", "case", stored.ID, "village", stored.VillageCode, "by", act.UserID)
 	}
 	return a.answerCase(c, status, stored, act, now, p)
+}
+
+// narrowDuplicate tells act what it may know of another application that
+// holds a number of its filing (domain.Duplicate.For: the other file
+// inside act's area, only whom to ask outside it); other errors pass as
+// they are.
+func narrowDuplicate(err error, act domain.Actor) error {
+	var d *domain.Duplicate
+	if errors.As(err, &d) {
+		return d.For(act)
+	}
+	return err
 }
 
 // answerCase sends the file with its ETag.
@@ -160,8 +205,9 @@ func (a *App) getCase(c echo.Context) error {
 
 // listResponse is GET /api/cases.
 type listResponse struct {
-	Items      []caseItem `json:"items"`
-	NextCursor string     `json:"next_cursor"`
+	Items      []caseItem  `json:"items"`
+	NextCursor string      `json:"next_cursor"`
+	Search     *searchJSON `json:"search,omitempty"` // how q was understood; absent without q
 }
 
 func (a *App) listCases(c echo.Context) error {
@@ -176,6 +222,7 @@ func (a *App) listCases(c echo.Context) error {
 	}
 	qp := c.QueryParams()
 	now := a.Now()
+	search := q.Search
 	progs := map[int]domain.Program{}
 	programOf := func(year int) (domain.Program, error) {
 		if p, ok := progs[year]; ok {
@@ -213,7 +260,12 @@ func (a *App) listCases(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor}
+	if search.By == domain.SearchByIDNumber {
+		if err := a.recordIDSearch(c, act, search, page.Items, now); err != nil {
+			return err
+		}
+	}
+	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor, Search: toSearchJSON(search)}
 	for _, cs := range page.Items {
 		p, err := programOf(cs.ProgramYear)
 		if err != nil {
@@ -226,14 +278,25 @@ func (a *App) listCases(c echo.Context) error {
 }
 
 // listQuery reads the filters every case list shares: program_year,
-// township, village, stage (comma-separated), q (a head's name, a 户口簿
-// number, the last digits of a 身份证号 or a village's name), has_warnings,
-// limit and cursor; the list is always inside the caller's area.
+// township, village, stage (comma-separated), q, has_warnings, limit and
+// cursor; the list is always inside the caller's area. q is planned by
+// domain.PlanSearch (a head's name, the end of a 身份证号 or the whole
+// number, as the caller's role allows) and matches a 户口簿 number or a
+// village's name too; every search counts against the caller's
+// SearchLimit.
 func (a *App) listQuery(c echo.Context, act domain.Actor) (mongodb.ListQuery, error) {
 	qp := c.QueryParams()
 	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Q: strings.TrimSpace(qp.Get("q")), Cursor: qp.Get("cursor"),
+	q := mongodb.ListQuery{Area: act.AreaCode, Cursor: qp.Get("cursor"),
 		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
+	text := domain.CleanSearch(qp.Get("q"))
+	search, err := domain.PlanSearch(act, text)
+	if e, ok := domain.AsError(err); ok {
+		for k, v := range e.Fields {
+			bad[k] = v
+		}
+	}
+	q.Search = search
 	if v := qp.Get("program_year"); v != "" {
 		y, err := strconv.Atoi(v)
 		if err != nil || y < 2000 || y > 2100 {
@@ -262,14 +325,18 @@ func (a *App) listQuery(c echo.Context, act domain.Actor) (mongodb.ListQuery, er
 			q.Stages = append(q.Stages, domain.Stage(s))
 		}
 	}
-	if len([]rune(q.Q)) > 40 {
-		bad["q"] = "搜索内容过长"
-	}
 	if len(bad) > 0 {
 		return q, domain.InvalidFields(bad)
 	}
-	if q.Q != "" {
-		q.QVillages = a.villagesNamed(q.Q, act.AreaCode)
+	if search.By != "" {
+		if err := a.searches.take(act.UserID, a.Now()); err != nil {
+			logOf(c).Warn("searches refused", "by", act.UserID)
+			return q, err
+		}
+		q.HukouNo = domain.NormalizeNumber(strings.TrimSpace(text))
+		if search.By == domain.SearchByName {
+			q.QVillages = a.villagesNamed(search.Name, act.AreaCode)
+		}
 	}
 	return q, nil
 }
@@ -332,6 +399,7 @@ func (a *App) editCase(c echo.Context) error {
 	n, p, err := a.changeCase(ctx, act, c.Param("id"), func(cs domain.Case, p domain.Program) (domain.Case, error) {
 		return domain.Edit(cs, p, act, version, upd, now)
 	})
+	err = narrowDuplicate(err, act)
 	if e, ok := domain.AsError(err); ok && e.Code == "stale_version" {
 		return c.JSON(http.StatusPreconditionFailed, errorBody{errorJSON{Code: e.Code, Message: e.Message, Details: e.Details}})
 	}
@@ -441,7 +509,18 @@ func (a *App) caseAction(c echo.Context) error {
 	for i, s := range sigs {
 		in.Signatures[i] = s.Signature
 	}
+	ctx, cancel := detach(ctx) // received: from here the step runs to its end
+	defer cancel()
 	now := a.Now()
+	if domain.Action(action) == domain.ActionApprove {
+		n, p, err := a.approveCase(ctx, act, id, in, now)
+		if err != nil {
+			return err
+		}
+		logOf(c).Info("case action", "case", n.ID, "action", action, "stage", string(n.Stage), "version", n.Version,
+			"archive_no", n.ArchiveNo(), "by", act.UserID)
+		return a.answerCase(c, http.StatusOK, n, act, now, p)
+	}
 	stored := false
 	n, p, err := a.changeCase(ctx, act, id, func(cs domain.Case, p domain.Program) (domain.Case, error) {
 		n, err := domain.Apply(cs, p, act, domain.Action(action), in, now)

@@ -183,6 +183,7 @@ type appraisalJSON struct {
 type approvalJSON struct {
 	Method             domain.Method `json:"method"`
 	PlannedSubsidyYuan int64         `json:"planned_subsidy_yuan"`
+	ArchiveNo          string        `json:"archive_no"`
 	At                 time.Time     `json:"at"`
 	By                 string        `json:"by"`
 }
@@ -277,9 +278,11 @@ type caseResponse struct {
 	Method              domain.Method      `json:"method"`
 	Flags               flagsJSON          `json:"flags"`
 	ReapplicationReason string             `json:"reapplication_reason"`
+	ArchiveNo           string             `json:"archive_no"`
 	Stage               domain.Stage       `json:"stage"`
 	StageLabel          string             `json:"stage_label"`
 	Version             int                `json:"version"`
+	FiledAt             time.Time          `json:"filed_at"`
 	CreatedAt           time.Time          `json:"created_at"`
 	UpdatedAt           time.Time          `json:"updated_at"`
 	CreatedBy           string             `json:"created_by"`
@@ -313,6 +316,7 @@ type caseItem struct {
 	HeadName      string       `json:"head_name"`
 	IDNumber      string       `json:"id_number"`
 	HukouNo       string       `json:"hukou_no"`
+	ArchiveNo     string       `json:"archive_no"`
 	Stage         domain.Stage `json:"stage"`
 	StageLabel    string       `json:"stage_label"`
 	Version       int          `json:"version"`
@@ -345,10 +349,20 @@ func (a *App) toCaseItem(ctx context.Context, c domain.Case, act domain.Actor, n
 	return caseItem{
 		ID: c.ID, ProgramYear: c.ProgramYear, VillageCode: c.VillageCode, VillageName: a.areaName(ctx, c.VillageCode),
 		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber), HukouNo: c.Household.HukouNo,
-		Stage: c.Stage, StageLabel: c.Stage.Label(), Version: c.Version, UpdatedAt: c.UpdatedAt.UTC(),
+		ArchiveNo: c.ArchiveNo(),
+		Stage:     c.Stage, StageLabel: c.Stage.Label(), Version: c.Version, UpdatedAt: c.UpdatedAt.UTC(),
 		ReturnReason: c.ReturnReason, WarningsCount: len(c.Warnings),
 		Deadline: toDeadlineJSON(domain.DeadlineStatus(c, p, now)), Next: nextOf(c, act, now, p),
 	}
+}
+
+// filedAt is when the application was made on the phone; cases filed
+// before that was recorded answer their receipt time.
+func filedAt(c domain.Case) time.Time {
+	if c.FiledAt.IsZero() {
+		return c.CreatedAt.UTC()
+	}
+	return c.FiledAt.UTC()
 }
 
 // toResponse is the file as the actor sees it now.
@@ -361,9 +375,9 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		Flags: flagsJSON{RelocationPlanned: f.RelocationPlanned, VillageMergerPlanned: f.VillageMergerPlanned,
 			DisasterRebuildSubsidy: f.DisasterRebuildSubsidy, PreviouslyRenovated: f.PreviouslyRenovated,
 			SmallDisasterDamage: f.SmallDisasterDamage},
-		ReapplicationReason: c.Reapplication,
-		Stage:               c.Stage, StageLabel: c.Stage.Label(), Version: c.Version,
-		CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
+		ReapplicationReason: c.Reapplication, ArchiveNo: c.ArchiveNo(),
+		Stage: c.Stage, StageLabel: c.Stage.Label(), Version: c.Version,
+		FiledAt: filedAt(c), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
 		ReturnReason: c.ReturnReason, CloseReason: c.CloseReason,
 		Assessment:  toAssessmentJSON(c.Assessment(p)),
 		Rules:       rulesOf(p.RulesFor(c)),
@@ -399,7 +413,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		}
 	}
 	if v := c.Approval; v != nil {
-		r.Approval = &approvalJSON{Method: v.Method, PlannedSubsidyYuan: v.PlannedSubsidy, At: v.At.UTC(), By: v.By}
+		r.Approval = &approvalJSON{Method: v.Method, PlannedSubsidyYuan: v.PlannedSubsidy, ArchiveNo: v.ArchiveNo, At: v.At.UTC(), By: v.By}
 	}
 	if v := c.Agreement; v != nil {
 		r.Agreement = &agreementJSON{BuilderName: v.BuilderName, BuilderCertNo: v.BuilderCertNo, StartDate: v.StartDate,

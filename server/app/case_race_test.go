@@ -3,12 +3,15 @@ package app
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -187,4 +190,93 @@ func TestNoFullIdentifierInListsOrLogs(t *testing.T) {
 			t.Fatalf("a log line shows %s: …%s…", domain.MaskID(secret), logs.String()[max(0, i-200):i])
 		}
 	}
+}
+
+// TestRacingApprovalsGetConsecutiveArchiveNumbers approves two households
+// at the same moment, while a second approver races each decision on the
+// same version: the two cases get 永靖危改〔2024〕0001号 and 0002号, one
+// each, and the losing approvals leave no gap for the next case.
+func TestRacingApprovalsGetConsecutiveArchiveNumbers(t *testing.T) {
+	ts := newTestServer(t)
+	ts.SetNow(walkStart)
+	s := newStaff(t, ts, vilA)
+	ids := []string{"num-1", "num-2", "num-3"}
+	versions := map[string]int{}
+	for i, id := range ids {
+		fileCase(t, ts, s.cadre, id, vilA, 20+i)
+		walkTo(t, ts, s, id, 20+i, domain.StageCountyReview)
+		mustAct(t, ts, s.civil, id, "verify_household", caseVersion(t, ts, id), map[string]any{"result": "pass", "certificate_ref": "永民低保〔2024〕12号"})
+		c := mustAct(t, ts, s.inspector, id, "appraise", caseVersion(t, ts, id), map[string]any{"grade": "D", "structure": "earth", "built_year": 1976})
+		versions[id] = c.Version
+	}
+	approver2 := ts.userToken(t, domain.RoleCountyApprover, domain.CountyCode) // signed in after the walks' time travel
+	type answer struct {
+		id, archiveNo string
+		status        int
+	}
+	answers := make(chan answer, 4)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for _, id := range ids[:2] {
+		for _, tok := range []string{s.approver, approver2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				status, b := act(t, ts, tok, id, "approve", versions[id], map[string]any{"method": "rebuild"})
+				var c struct {
+					ArchiveNo string `json:"archive_no"`
+				}
+				_ = json.Unmarshal(b, &c)
+				answers <- answer{id, c.ArchiveNo, status}
+			}()
+		}
+	}
+	close(start)
+	wg.Wait()
+	close(answers)
+	got := map[string]string{}
+	for a := range answers {
+		switch a.status {
+		case http.StatusOK:
+			if got[a.id] != "" {
+				t.Fatalf("case %s approved twice", a.id)
+			}
+			got[a.id] = a.archiveNo
+		case http.StatusConflict:
+		default:
+			t.Fatalf("approve %s: status %d", a.id, a.status)
+		}
+	}
+	numbers := []string{got["num-1"], got["num-2"]}
+	sort.Strings(numbers)
+	if want := []string{"永靖危改〔2024〕0001号", "永靖危改〔2024〕0002号"}; !slices.Equal(numbers, want) {
+		t.Fatalf("racing approvals got %q, want %q", numbers, want)
+	}
+	c := mustAct(t, ts, s.approver, "num-3", "approve", versions["num-3"], map[string]any{"method": "rebuild"})
+	stored, err := ts.App.DB.Cases.Get(context.Background(), c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stored.ArchiveNo() != "永靖危改〔2024〕0003号" {
+		t.Fatalf("the approval after the race got %q, want 0003号", stored.ArchiveNo())
+	}
+	// The number is shown in the file and in the list.
+	res, body := ts.do(t, "GET", "/api/cases?stage=approved", s.leader, nil)
+	mustStatus(t, res, body, http.StatusOK)
+	for _, n := range append(numbers, stored.ArchiveNo()) {
+		if !strings.Contains(string(body), n) {
+			t.Fatalf("the case list does not show %s: %s", n, body)
+		}
+	}
+}
+
+// caseVersion is the stored version of case id.
+func caseVersion(t *testing.T, ts *testServer, id string) int {
+	t.Helper()
+	c, err := ts.App.DB.Cases.Get(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c.Version
 }

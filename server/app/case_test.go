@@ -428,43 +428,6 @@ func TestEditNeedsIfMatchAndTheCurrentVersion(t *testing.T) {
 	}
 }
 
-func TestDuplicateApplicationsAcrossTheHukou(t *testing.T) {
-	ts := newTestServer(t)
-	ts.SetNow(walkStart)
-	cadreA := ts.userToken(t, domain.RoleVillageCadre, vilA)
-	cadreA2 := ts.userToken(t, domain.RoleVillageCadre, vilA2)
-	first := filing("dup-1", vilA, 1)
-	first["household"].(map[string]any)["members"] = []any{map[string]any{"name": "马妻", "id_number": validID(50), "relation": "配偶"}}
-	res, body := ts.do(t, "POST", "/api/cases", cadreA, first)
-	mustStatus(t, res, body, http.StatusCreated)
-
-	sameHead := filing("dup-2", vilA2, 1)
-	memberAsHead := filing("dup-3", vilA2, 50)
-	sameHukou := filing("dup-4", vilA2, 3)
-	sameHukou["household"].(map[string]any)["hukou_no"] = "HK00001"
-	for name, body := range map[string]map[string]any{"same head": sameHead, "member files": memberAsHead, "same 户口簿": sameHukou} {
-		res, b := ts.do(t, "POST", "/api/cases", cadreA2, body)
-		var e struct {
-			Error struct {
-				Code    string            `json:"code"`
-				Details map[string]string `json:"details"`
-			} `json:"error"`
-		}
-		mustJSON(t, b, &e)
-		if res.StatusCode != http.StatusConflict || e.Error.Code != "duplicate_application" ||
-			e.Error.Details["case_id"] != "dup-1" || e.Error.Details["id_number_masked"] != domain.MaskID(validID(1)) {
-			t.Errorf("%s: %d %s", name, res.StatusCode, b)
-		}
-		if strings.Contains(string(b), validID(1)) {
-			t.Errorf("%s: answer shows the full ID: %s", name, b)
-		}
-	}
-	// Withdrawn, the household may file again.
-	mustAct(t, ts, cadreA, "dup-1", "withdraw", 1, map[string]any{"reason": "户主自愿放弃"})
-	res, body = ts.do(t, "POST", "/api/cases", cadreA2, sameHead)
-	mustStatus(t, res, body, http.StatusCreated)
-}
-
 func TestRevealIsAuditedAndLimitedToRolesThatNeedIt(t *testing.T) {
 	ts := newTestServer(t)
 	ts.SetNow(walkStart)

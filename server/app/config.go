@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -32,10 +33,22 @@ type Config struct {
 	// PhotoMaxDistanceM is ANJU_PHOTO_MAX_DISTANCE_M: a photo of the house
 	// taken farther than this from its recorded location is warned about.
 	PhotoMaxDistanceM float64
+	// PublicURL is ANJU_PUBLIC_URL, the address people reach the server
+	// at (https://host[:port]); the QR codes on printed forms link there.
+	// Empty: the address of the request that printed the form.
+	PublicURL string
+	// TrustedProxies is ANJU_TRUSTED_PROXIES: comma-separated addresses or
+	// CIDR ranges of reverse proxies in front of the server, whose
+	// X-Forwarded-For tells the client's address. Empty: X-Forwarded-For is
+	// ignored and the connection's peer is the client.
+	TrustedProxies string
 
 	// BcryptCost is the password hashing cost; not configurable from the
 	// environment (tests lower it to keep the race detector bearable).
 	BcryptCost int
+	// HashSlots is how many password hashes run at once (0: half the
+	// CPUs, at least one); not configurable from the environment.
+	HashSlots int
 }
 
 // Defaults of the configuration.
@@ -53,7 +66,7 @@ func envNames() []string {
 		"ANJU_ADDR", "ANJU_DATA_DIR", "ANJU_MONGO_URI", "ANJU_MONGO_DB",
 		"ANJU_S3_ENDPOINT", "ANJU_S3_ACCESS_KEY", "ANJU_S3_SECRET_KEY", "ANJU_S3_BUCKET", "ANJU_S3_USE_SSL",
 		"ANJU_JWT_SECRET", "ANJU_ADMIN_PASSWORD", "ANJU_TLS_CERT", "ANJU_TLS_KEY", "ANJU_DEMO",
-		"ANJU_PHOTO_MAX_DISTANCE_M",
+		"ANJU_PHOTO_MAX_DISTANCE_M", "ANJU_PUBLIC_URL", "ANJU_TRUSTED_PROXIES",
 	}
 }
 
@@ -67,18 +80,20 @@ func LoadConfig(getenv func(string) string) (Config, error) {
 		return def
 	}
 	c := Config{
-		Addr:          get("ANJU_ADDR", DefaultAddr),
-		DataDir:       get("ANJU_DATA_DIR", DefaultDataDir),
-		MongoURI:      get("ANJU_MONGO_URI", ""),
-		MongoDB:       get("ANJU_MONGO_DB", DefaultMongoDB),
-		S3Endpoint:    get("ANJU_S3_ENDPOINT", ""),
-		S3AccessKey:   get("ANJU_S3_ACCESS_KEY", ""),
-		S3SecretKey:   getenv("ANJU_S3_SECRET_KEY"),
-		S3Bucket:      get("ANJU_S3_BUCKET", DefaultS3Bucket),
-		JWTSecret:     getenv("ANJU_JWT_SECRET"),
-		AdminPassword: getenv("ANJU_ADMIN_PASSWORD"),
-		TLSCert:       get("ANJU_TLS_CERT", ""),
-		TLSKey:        get("ANJU_TLS_KEY", ""),
+		Addr:           get("ANJU_ADDR", DefaultAddr),
+		DataDir:        get("ANJU_DATA_DIR", DefaultDataDir),
+		MongoURI:       get("ANJU_MONGO_URI", ""),
+		MongoDB:        get("ANJU_MONGO_DB", DefaultMongoDB),
+		S3Endpoint:     get("ANJU_S3_ENDPOINT", ""),
+		S3AccessKey:    get("ANJU_S3_ACCESS_KEY", ""),
+		S3SecretKey:    getenv("ANJU_S3_SECRET_KEY"),
+		S3Bucket:       get("ANJU_S3_BUCKET", DefaultS3Bucket),
+		JWTSecret:      getenv("ANJU_JWT_SECRET"),
+		AdminPassword:  getenv("ANJU_ADMIN_PASSWORD"),
+		TLSCert:        get("ANJU_TLS_CERT", ""),
+		TLSKey:         get("ANJU_TLS_KEY", ""),
+		PublicURL:      strings.TrimRight(get("ANJU_PUBLIC_URL", ""), "/"),
+		TrustedProxies: get("ANJU_TRUSTED_PROXIES", ""),
 	}
 	var errs []error
 	var err error
@@ -163,6 +178,15 @@ func (c Config) Validate() error {
 	if len(c.AdminPassword) > 72 {
 		bad("ANJU_ADMIN_PASSWORD: 不能超过72个字节 (must be at most 72 bytes)")
 	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			bad("ANJU_PUBLIC_URL=%q: 应为 https://主机[:端口]，例如 https://anju.example.cn (must be an http(s) address)", c.PublicURL)
+		}
+	}
+	if _, err := parseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err)
+	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("ANJU_TLS_CERT 和 ANJU_TLS_KEY 须同时设置 (set both or neither)")
 	}
@@ -175,6 +199,36 @@ func (c Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// parseTrustedProxies reads ANJU_TRUSTED_PROXIES: addresses (a /32 or
+// /128 each) and CIDR ranges, separated by commas.
+func parseTrustedProxies(s string) ([]*net.IPNet, error) {
+	var out []*net.IPNet
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		if !strings.Contains(part, "/") {
+			ip := net.ParseIP(part)
+			if ip == nil {
+				return nil, fmt.Errorf("ANJU_TRUSTED_PROXIES: %q 不是IP地址或网段，例如 10.0.0.5 或 10.0.0.0/24 (not an address or CIDR range)", part)
+			}
+			bits := 128
+			if ip.To4() != nil {
+				ip, bits = ip.To4(), 32
+			}
+			out = append(out, &net.IPNet{IP: ip, Mask: net.CIDRMask(bits, bits)})
+			continue
+		}
+		_, n, err := net.ParseCIDR(part)
+		if err != nil {
+			return nil, fmt.Errorf("ANJU_TRUSTED_PROXIES: %q 不是IP地址或网段，例如 10.0.0.5 或 10.0.0.0/24 (not an address or CIDR range)", part)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 // TLS reports whether the server speaks HTTPS itself.

@@ -35,7 +35,8 @@ func TestConfigReadsEveryVariable(t *testing.T) {
 		"ANJU_MONGO_DB": "anju_prod", "ANJU_S3_ENDPOINT": "minio:9000", "ANJU_S3_ACCESS_KEY": "ak", "ANJU_S3_SECRET_KEY": "sk",
 		"ANJU_S3_BUCKET": "photos", "ANJU_S3_USE_SSL": "true", "ANJU_JWT_SECRET": strings.Repeat("s", 40),
 		"ANJU_ADMIN_PASSWORD": "first-password", "ANJU_TLS_CERT": cert, "ANJU_TLS_KEY": key, "ANJU_DEMO": "1",
-		"ANJU_PHOTO_MAX_DISTANCE_M": "500",
+		"ANJU_PHOTO_MAX_DISTANCE_M": "500", "ANJU_PUBLIC_URL": "https://anju.example.cn/",
+		"ANJU_TRUSTED_PROXIES": "10.0.0.5, 10.1.0.0/16",
 	}
 	if len(env) != len(envNames()) {
 		t.Fatalf("test sets %d variables, the server reads %d", len(env), len(envNames()))
@@ -47,7 +48,7 @@ func TestConfigReadsEveryVariable(t *testing.T) {
 	want := Config{Addr: "0.0.0.0:8443", DataDir: "/var/lib/anju", MongoURI: "mongodb://mongo:27017/?replicaSet=rs0",
 		MongoDB: "anju_prod", S3Endpoint: "minio:9000", S3AccessKey: "ak", S3SecretKey: "sk", S3Bucket: "photos",
 		S3UseSSL: true, JWTSecret: strings.Repeat("s", 40), AdminPassword: "first-password", TLSCert: cert, TLSKey: key, Demo: true,
-		PhotoMaxDistanceM: 500}
+		PhotoMaxDistanceM: 500, PublicURL: "https://anju.example.cn", TrustedProxies: "10.0.0.5, 10.1.0.0/16"}
 	if c != want {
 		t.Errorf("\n got %+v\nwant %+v", c, want)
 	}
@@ -77,6 +78,10 @@ func TestConfigRefusesBadValuesNamingTheVariable(t *testing.T) {
 		{map[string]string{"ANJU_DEMO": "maybe"}, "ANJU_DEMO"},
 		{map[string]string{"ANJU_PHOTO_MAX_DISTANCE_M": "-5"}, "ANJU_PHOTO_MAX_DISTANCE_M"},
 		{map[string]string{"ANJU_PHOTO_MAX_DISTANCE_M": "300m"}, "ANJU_PHOTO_MAX_DISTANCE_M"},
+		{map[string]string{"ANJU_PUBLIC_URL": "anju.example.cn"}, "ANJU_PUBLIC_URL"},
+		{map[string]string{"ANJU_PUBLIC_URL": "ftp://anju.example.cn"}, "ANJU_PUBLIC_URL"},
+		{map[string]string{"ANJU_TRUSTED_PROXIES": "10.0.0.5,proxy.lan"}, "ANJU_TRUSTED_PROXIES"},
+		{map[string]string{"ANJU_TRUSTED_PROXIES": "10.0.0.0/33"}, "ANJU_TRUSTED_PROXIES"},
 	} {
 		_, err := LoadConfig(envOf(tc.env))
 		if err == nil {

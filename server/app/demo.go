@@ -12,6 +12,7 @@ import (
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
+	"sort"
 	"sync"
 	"time"
 
@@ -57,7 +58,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 	}
 	start := time.Now()
 	for _, v := range demoVillages() {
-		if _, err := a.addVillage(ctx, v); err != nil {
+		if _, _, err := a.addVillage(ctx, v); err != nil {
 			return fmt.Errorf("demo village %s: %w", v.Code, err)
 		}
 	}
@@ -65,7 +66,7 @@ func (a *App) loadDemo(ctx context.Context) error {
 	fmt.Fprintln(a.Out, "演示数据 (demo data) — 演示账号与密码 (sample users and passwords):")
 	addUser := func(username, name string, role domain.Role, area string) error {
 		pw := randomPassword()
-		u, err := a.newUser(username, pw, name, role, area)
+		u, err := a.newUser(ctx, username, pw, name, role, area)
 		if err != nil {
 			return err
 		}
@@ -105,6 +106,31 @@ func (a *App) loadDemo(ctx context.Context) error {
 	}
 	fmt.Fprintf(a.Out, "演示年度：%d年度（完成期限 %s，距今 %d 天）；%d年度已过期限，有少数农户尚未完成。\n",
 		season.cur.Year, season.cur.Deadline, domain.DateOf(now).DaysUntil(season.cur.Deadline), season.prev.Year)
+	// The 档案编号 follow approval order within each program year. Every
+	// sample case that gets that far takes the same steps, hours and days
+	// from its filing to its approval, so that order is the order of
+	// filing times (demoFiledAt), ties by index.
+	plans := make([]demoPlan, demoCases)
+	var approvedOnes []int
+	for i := range plans {
+		plans[i] = season.plan(i)
+		if plans[i].target.ReachedApproval() {
+			approvedOnes = append(approvedOnes, i)
+		}
+	}
+	sort.SliceStable(approvedOnes, func(x, y int) bool {
+		i, j := approvedOnes[x], approvedOnes[y]
+		if plans[i].p.Year != plans[j].p.Year {
+			return plans[i].p.Year < plans[j].p.Year
+		}
+		return demoFiledAt(plans[i], i).Before(demoFiledAt(plans[j], j))
+	})
+	seqs := make([]int, demoCases)
+	perYear := map[int]int{}
+	for _, i := range approvedOnes {
+		perYear[plans[i].p.Year]++
+		seqs[i] = perYear[plans[i].p.Year]
+	}
 	// Built side by side: the time goes into writing photo files.
 	cases := make([]domain.Case, demoCases)
 	errs := make([]error, demoCases)
@@ -115,8 +141,8 @@ func (a *App) loadDemo(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				plan := season.plan(i)
-				d := &demo{a: a, p: plan.p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i)))}
+				plan := plans[i]
+				d := &demo{a: a, p: plan.p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i))), archiveSeq: seqs[i]}
 				cases[i], errs[i] = d.build(ctx, i, demoVillages()[i%len(demoVillages())], plan)
 			}
 		}()
@@ -294,12 +320,25 @@ func demoPath(target domain.Stage) []domain.Stage {
 	return out
 }
 
+// demoFiledAt is when sample household i of plan is filed: as many days
+// before the day it reached its stage as the steps before take, early in
+// the morning (Shanghai), so the day's steps stay on that day.
+func demoFiledAt(plan demoPlan, i int) time.Time {
+	day := plan.reached
+	for _, s := range demoPath(plan.target) {
+		day = day.AddDays(-demoGap(plan.p, s, i))
+	}
+	return day.Time().Add(time.Duration(5+i%30) * time.Minute)
+}
+
 // demo builds sample cases.
 type demo struct {
 	a      *App
 	p      domain.Program
 	actors map[string]domain.Actor
 	r      *rand.Rand
+	// archiveSeq is the 档案编号 sequence of the case built, if approved.
+	archiveSeq int
 }
 
 // demoSurnames and demoGiven make the sample households' names.
@@ -356,12 +395,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, plan demoPlan) (
 			Structure: structures[i%len(structures)], FloorAreaM2: float64(48 + i%40), OnlyHouse: true, Lat: lat, Lng: lng},
 		Method: method,
 	}
-	day := plan.reached
-	for _, s := range demoPath(target) {
-		day = day.AddDays(-demoGap(d.p, s, i))
-	}
-	// Early in the morning (Shanghai): the day's steps stay on that day.
-	now := day.Time().Add(time.Duration(5+i%30) * time.Minute)
+	now := demoFiledAt(plan, i)
 	c, err := domain.Create(filed, d.p, cadre, now)
 	if err != nil {
 		return c, err
@@ -445,7 +479,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, plan demoPlan) (
 				Structure: c.House.Structure, BuiltYear: c.House.BuiltYear, Notes: "承重墙体开裂，屋面渗漏"}); err != nil {
 				break
 			}
-			err = step(d.actors["demo-approver"], domain.ActionApprove, domain.ActionInput{Method: method})
+			err = step(d.actors["demo-approver"], domain.ActionApprove, domain.ActionInput{Method: method, ArchiveSeq: d.archiveSeq})
 		case domain.StageApproved:
 			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			if err = photo(cadre, domain.PhotoAgreement); err == nil {

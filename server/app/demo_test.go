@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"testing"
 	"time"
 
@@ -84,10 +85,14 @@ func checkDemo(t *testing.T, now time.Time, curYear, prevYear int) {
 			t.Fatal(err)
 		}
 	}
-	pubs := map[string]int{} // "village ends today", "township open", …
+	approvals := map[int][]domain.Approval{} // by program year
+	pubs := map[string]int{}                 // "village ends today", "township open", …
 	err = app.DB.Cases.All(ctx, 0, func(c domain.Case) error {
 		n++
 		stages[c.Stage]++
+		if c.Approval != nil {
+			approvals[c.ProgramYear] = append(approvals[c.ProgramYear], *c.Approval)
+		}
 		if ok, bad := domain.VerifyHistory(c.History); !ok {
 			t.Errorf("case %s: history breaks at %d", c.ID, bad)
 		}
@@ -128,6 +133,22 @@ func checkDemo(t *testing.T, now time.Time, curYear, prevYear int) {
 	}
 	if n != demoCases {
 		t.Fatalf("%d demo cases, want %d", n, demoCases)
+	}
+	// The approved ones of each year are numbered 1…N in approval order.
+	for _, y := range []int{curYear, prevYear} {
+		aps := approvals[y]
+		if len(aps) == 0 {
+			t.Errorf("no approved demo case in %d", y)
+		}
+		sort.Slice(aps, func(i, j int) bool { return aps[i].ArchiveSeq < aps[j].ArchiveSeq })
+		for i, ap := range aps {
+			if ap.ArchiveSeq != i+1 || ap.ArchiveNo != domain.FormatArchiveNo(y, i+1) {
+				t.Fatalf("%d approval %d has number %d %q", y, i+1, ap.ArchiveSeq, ap.ArchiveNo)
+			}
+			if i > 0 && ap.At.Before(aps[i-1].At) {
+				t.Fatalf("%s was approved before %s", ap.ArchiveNo, aps[i-1].ArchiveNo)
+			}
+		}
 	}
 	for _, s := range domain.Stages {
 		if stages[s] == 0 {

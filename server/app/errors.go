@@ -2,12 +2,15 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"reflect"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -51,6 +54,25 @@ func statusOf(k domain.Kind) int {
 	return http.StatusInternalServerError
 }
 
+// clientGone reports whether err is the request's own context ending
+// because the client hung up.
+func clientGone(err error, c echo.Context) bool {
+	return errors.Is(c.Request().Context().Err(), context.Canceled) &&
+		(errors.Is(err, context.Canceled) || strings.Contains(err.Error(), context.Canceled.Error()))
+}
+
+// useCaseTimeout bounds a use case once its request has been received.
+const useCaseTimeout = 2 * time.Minute
+
+// detach returns the context a use case runs in once the request has been
+// received: the request's values, none of its cancellation, its own time
+// limit. A phone that walks out of signal then cannot cut a decision or a
+// filing short between its steps (the store's writes detach themselves
+// too).
+func detach(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), useCaseTimeout)
+}
+
 // errTooLarge is the answer to a body over its limit.
 func errTooLarge() *domain.Error {
 	return &domain.Error{Kind: domain.KindTooLarge, Code: "too_large", Message: "提交的内容过大"}
@@ -61,6 +83,13 @@ func errTooLarge() *domain.Error {
 // route, wrong method) get Chinese messages; anything else is logged with
 // the request id and answered 500 "系统内部错误" without its text.
 func (a *App) handleError(err error, c echo.Context) {
+	if clientGone(err, c) {
+		// A phone that walked out of signal: nobody reads an answer, and
+		// the server did nothing wrong (a write it began has finished,
+		// see detach).
+		logOf(c).Info("client gone before the answer", "err", err.Error(), "route", c.Path())
+		return
+	}
 	if c.Response().Committed {
 		logOf(c).Error("error after response started", "err", err.Error())
 		return
@@ -81,7 +110,7 @@ func (a *App) handleError(err error, c echo.Context) {
 
 func (a *App) errorAnswer(err error, c echo.Context) (int, errorBody) {
 	if e, ok := domain.AsError(err); ok {
-		if e.Kind == domain.KindTooMany {
+		if e.Kind == domain.KindTooMany || e.Kind == domain.KindUnavailable {
 			if s := e.Details["retry_after_seconds"]; s != "" {
 				c.Response().Header().Set("Retry-After", s)
 			}
@@ -129,7 +158,9 @@ func (a *App) errorAnswer(err error, c echo.Context) (int, errorBody) {
 
 // internalBody is the answer to everything unexpected: nothing of the
 // error itself reaches the client.
-func internalBody() errorBody { return errorBody{errorJSON{Code: "internal", Message: "系统内部错误"}} }
+func internalBody() errorBody {
+	return errorBody{errorJSON{Code: "internal", Message: "系统内部错误"}}
+}
 
 // actorOf is the signed-in person of an authenticated request (zero when
 // the route is public).
@@ -179,8 +210,12 @@ func jsonError(err error) *domain.Error {
 		if field == "" {
 			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_json", Message: "请求内容的格式不正确"}
 		}
+		msg := "类型不正确"
+		if k := te.Type.Kind(); strings.HasPrefix(te.Value, "number") && k >= reflect.Int && k <= reflect.Float64 {
+			msg = "数值无效或超出范围" // 1e309, 99999999999999999999, 1.5 for a whole number
+		}
 		return &domain.Error{Kind: domain.KindInvalid, Code: "invalid_input", Message: "填写内容有误，请检查标红的项目",
-			Fields: map[string]string{field: "类型不正确"}}
+			Fields: map[string]string{field: msg}}
 	}
 	if msg := err.Error(); strings.HasPrefix(msg, "json: unknown field ") {
 		field := strings.Trim(strings.TrimPrefix(msg, "json: unknown field "), `"`)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/url"
@@ -21,11 +22,6 @@ import (
 // maxPhotoFormBytes is the room left in an upload's body, beyond the photo
 // itself, for the other fields and the multipart framing.
 const maxPhotoFormBytes = 64 << 10
-
-// photoFilingTimeout bounds the filing of a received photo (objects, case,
-// warnings), which runs detached from the request: a phone that walks out
-// of signal after sending the whole file does not cut it short.
-const photoFilingTimeout = 2 * time.Minute
 
 // errAlreadyFiled ends the case update of a retried upload whose photo
 // the case already holds.
@@ -134,7 +130,7 @@ type filedPhoto struct {
 // answers the stored photo (created false), and makes sure the index
 // holds it.
 func (a *App) filePhoto(ctx context.Context, act domain.Actor, caseID string, ph domain.Photo, sp *uploads.Spooled, declared string) (filedPhoto, error) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), photoFilingTimeout)
+	ctx, cancel := detach(ctx)
 	defer cancel()
 	cs, err := a.readableCase(ctx, act, caseID)
 	if err != nil {
@@ -298,13 +294,16 @@ func multipartErr(err error) error {
 	return &domain.Error{Kind: domain.KindInvalid, Code: "bad_multipart", Message: "上传内容不完整，请重新上传"}
 }
 
-// photo checks the text fields; the domain checks the rest when the photo
-// is added.
+// photo reads the text fields; the domain checks the photo when it is
+// added (AddPhoto: id alphabet, kind, finite coordinates and accuracy in
+// range, a notice photo not taken before its posting date). A number
+// that does not parse, or parses to NaN or ±Inf ("NaN", "Inf", "1e309"),
+// is refused here, where its text is still known.
 func (f photoForm) photo() (domain.Photo, error) {
 	bad := map[string]string{}
 	ph := domain.Photo{ID: f.id, Kind: domain.PhotoKind(f.kind)}
-	if f.id == "" {
-		bad["id"] = "缺少照片编号"
+	if msg := domain.ClientIDProblem("照片编号", f.id); msg != "" {
+		bad["id"] = msg
 	}
 	if !ph.Kind.Valid() {
 		bad["kind"] = "照片类别无效"
@@ -316,23 +315,23 @@ func (f photoForm) photo() (domain.Photo, error) {
 	} else {
 		ph.TakenAt = t.UTC()
 	}
-	num := func(name, v string, dst *float64) {
+	num := func(name, label, v string, dst *float64) {
 		if v == "" {
 			return
 		}
 		x, err := strconv.ParseFloat(v, 64)
-		if err != nil {
-			bad[name] = "应为数字"
-			return
+		switch {
+		case errors.Is(err, strconv.ErrRange) || err == nil && math.IsInf(x, 0):
+			bad[name] = label + "超出范围"
+		case err != nil || math.IsNaN(x):
+			bad[name] = label + "应为数字"
+		default:
+			*dst = x
 		}
-		*dst = x
 	}
-	num("lat", f.lat, &ph.Lat)
-	num("lng", f.lng, &ph.Lng)
-	num("accuracy", f.accuracy, &ph.Accuracy)
-	if ph.Accuracy < 0 {
-		bad["accuracy"] = "定位精度不能为负数"
-	}
+	num("lat", "纬度", f.lat, &ph.Lat)
+	num("lng", "经度", f.lng, &ph.Lng)
+	num("accuracy", "定位精度", f.accuracy, &ph.Accuracy)
 	if len(bad) > 0 {
 		return domain.Photo{}, domain.InvalidFields(bad)
 	}

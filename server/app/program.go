@@ -51,6 +51,9 @@ type programRules struct {
 	PaymentDueDays        int         `json:"payment_due_days"`
 	AtRiskDays            int         `json:"at_risk_days"`
 	SupervisionPhone      string      `json:"supervision_phone"`
+	// TownshipPhones are the townships' 监督电话 by township code, printed
+	// on their 公示名单 beside the county's.
+	TownshipPhones map[string]string `json:"township_phones"`
 }
 
 // programJSON is a program in answers: its rules, whether it takes new
@@ -103,7 +106,8 @@ func rulesOf(p domain.Program) programRules {
 		RebuildSubsidyYuan: p.RebuildSubsidyYuan, ReinforceSubsidyYuan: p.ReinforceSubsidyYuan,
 		MinRebuildAreaM2: p.MinRebuildAreaM2, OldHouseYears: p.OldHouseYears,
 		VillagePublicityDays: p.VillagePublicityDays, TownshipPublicityDays: p.TownshipPublicityDays,
-		PaymentDueDays: p.PaymentDueDays, AtRiskDays: p.AtRiskDays, SupervisionPhone: p.SupervisionPhone}
+		PaymentDueDays: p.PaymentDueDays, AtRiskDays: p.AtRiskDays, SupervisionPhone: p.SupervisionPhone,
+		TownshipPhones: townshipPhones(p.TownshipPhones)}
 }
 
 func (r programRules) toDomain() domain.Program {
@@ -111,7 +115,8 @@ func (r programRules) toDomain() domain.Program {
 		RebuildSubsidyYuan: r.RebuildSubsidyYuan, ReinforceSubsidyYuan: r.ReinforceSubsidyYuan,
 		MinRebuildAreaM2: r.MinRebuildAreaM2, OldHouseYears: r.OldHouseYears,
 		VillagePublicityDays: r.VillagePublicityDays, TownshipPublicityDays: r.TownshipPublicityDays,
-		PaymentDueDays: r.PaymentDueDays, AtRiskDays: r.AtRiskDays, SupervisionPhone: r.SupervisionPhone}
+		PaymentDueDays: r.PaymentDueDays, AtRiskDays: r.AtRiskDays, SupervisionPhone: r.SupervisionPhone,
+		TownshipPhones: r.TownshipPhones}
 }
 
 // toProgramJSON is p as answers show it; current is the year of the
@@ -153,6 +158,14 @@ func currentYear(ps []domain.Program, now time.Time) int {
 		return p.Year
 	}
 	return 0
+}
+
+// townshipPhones is never null on the wire.
+func townshipPhones(m map[string]string) map[string]string {
+	if m == nil {
+		return map[string]string{}
+	}
+	return m
 }
 
 func (a *App) listPrograms(c echo.Context) error {
@@ -230,6 +243,8 @@ type createProgramRequest struct {
 	Year     int  `json:"year"`
 	FromYear *int `json:"from_year"`
 	programPatchJSON
+	// TownshipPhones, when given, replaces the townships' phones (from_year's otherwise).
+	TownshipPhones map[string]string `json:"township_phones"`
 }
 
 // createProgram sets a program year (admin): a new year, from another
@@ -255,6 +270,9 @@ func (a *App) createProgram(c echo.Context) error {
 			return err
 		}
 		next = domain.NextProgram(from, req.Year).With(req.toDomain())
+	}
+	if req.TownshipPhones != nil {
+		next.TownshipPhones = req.TownshipPhones
 	}
 	old, err := a.DB.Programs.GetRev(ctx, req.Year)
 	exists := err == nil

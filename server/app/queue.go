@@ -109,15 +109,22 @@ func (a *App) workQueue(c echo.Context) error {
 	}
 	byQueue := map[domain.Queue][]work{}
 	var all []domain.Work
+	var found []domain.Case
 	err = a.DB.Cases.Each(ctx, q, func(cs domain.Case) error {
 		if w, ok := domain.WorkFor(cs, act, now, p); ok {
 			byQueue[w.Queue] = append(byQueue[w.Queue], work{cs, w})
 			all = append(all, w)
+			found = append(found, cs)
 		}
 		return nil
 	})
 	if err != nil {
 		return err
+	}
+	if q.Search.By == domain.SearchByIDNumber {
+		if err := a.recordIDSearch(c, act, q.Search, found, now); err != nil {
+			return err
+		}
 	}
 	out := queueResponse{ProgramYear: p.Year, Total: len(all), Groups: []queueGroup{}, Signals: []signalJSON{}}
 	for _, s := range domain.Signals(all) {

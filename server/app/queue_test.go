@@ -134,9 +134,3 @@ func TestWorkQueuesGroupSortAndSignal(t *testing.T) {
 		t.Fatalf("unknown group: %d %s", res.StatusCode, body)
 	}
 }
-
-type listAnswer struct {
-	Items []struct {
-		ID string `json:"id"`
-	} `json:"items"`
-}

@@ -25,6 +25,11 @@ func (a *App) routes(e *echo.Echo) {
 	e.POST("/api/auth/login", a.login)
 	e.POST("/api/auth/refresh", a.refresh)
 	e.POST("/api/auth/logout", a.logout)
+	// the verification link printed as a QR code on forms and notices: a
+	// villager or an auditor holding the paper scans it without an
+	// account; it tells only whether the paper matches the record (masked
+	// name, stage, hashes), its token is unguessable, and it is rate-limited,
+	e.GET("/v/:token", a.verify, a.limitVerify)
 	// and the field app's files, which hold no data.
 	s, err := loadShell(pwa.Files)
 	if err != nil {
@@ -45,6 +50,7 @@ func (a *App) routes(e *echo.Echo) {
 	api.GET("/users", a.listUsers)
 	api.POST("/users", a.createUser)
 	api.PATCH("/users/:id", a.updateUser)
+	api.POST("/users/:id/unlock", a.unlockUser)
 
 	api.GET("/programs", a.listPrograms)
 	api.POST("/programs", a.createProgram)
@@ -67,6 +73,9 @@ func (a *App) routes(e *echo.Echo) {
 	api.POST("/cases/:id/photos", a.uploadPhoto, bodyLimit(uploads.MaxPhotoBytes+maxPhotoFormBytes))
 	api.GET("/cases/:id/photos/:photo_id", a.getPhoto)
 	api.GET("/cases/:id/acceptances/:n/signatures/:signer_role", a.getSignature)
+	// Printed forms; echo names these parameters "n.pdf" and "level.pdf".
+	api.GET("/cases/:id/acceptances/:n.pdf", a.acceptancePDF)
+	api.GET("/notices/:level.pdf", a.noticePDF)
 
 	api.GET("/dashboard", a.dashboard)
 }

@@ -59,13 +59,29 @@ func (a *App) getSignature(c echo.Context) error {
 		h.Set("ETag", etag)
 		return c.NoContent(http.StatusNotModified)
 	}
-	rc, _, err := a.Store.Get(ctx, sig.ObjectKey)
+	b, err := a.signatureBytes(c, cs, n, *sig)
+	if err != nil {
+		return err
+	}
+	h.Set("Cache-Control", "private, max-age=86400")
+	h.Set("ETag", etag)
+	h.Set("Content-Length", strconv.Itoa(len(b)))
+	h.Set("Content-Disposition", "inline")
+	return c.Stream(http.StatusOK, "image/png", bytes.NewReader(b))
+}
+
+// signatureBytes reads the PNG of sig, signed on acceptance attempt n of
+// cs, and checks it against the SHA-256 recorded when the form was signed:
+// a missing object is 404 signature_missing, a changed one 409
+// signature_tampered (logged at error level), never shown or printed.
+func (a *App) signatureBytes(c echo.Context, cs domain.Case, n int, sig domain.Signature) ([]byte, error) {
+	rc, _, err := a.Store.Get(c.Request().Context(), sig.ObjectKey)
 	if errors.Is(err, uploads.ErrNotFound) {
 		logOf(c).Error("signature object missing", "case", cs.ID, "attempt", n, "signer_role", sig.SignerRole, "key", sig.ObjectKey)
-		return domain.Errorf(domain.KindNotFound, "signature_missing", "签字图片文件缺失，请联系管理员")
+		return nil, domain.Errorf(domain.KindNotFound, "signature_missing", "签字图片文件缺失，请联系管理员")
 	}
 	if err != nil {
-		return fmt.Errorf("get signature %s: %w", sig.ObjectKey, err)
+		return nil, fmt.Errorf("get signature %s: %w", sig.ObjectKey, err)
 	}
 	defer rc.Close()
 	// Signatures are at most 200 KB: read them whole to check the hash
@@ -73,17 +89,13 @@ func (a *App) getSignature(c echo.Context) error {
 	// the object is not what was signed.
 	b, err := io.ReadAll(io.LimitReader(rc, maxSignatureBytes+1))
 	if err != nil {
-		return fmt.Errorf("read signature %s: %w", sig.ObjectKey, err)
+		return nil, fmt.Errorf("read signature %s: %w", sig.ObjectKey, err)
 	}
 	sum := sha256.Sum256(b)
 	if got := hex.EncodeToString(sum[:]); got != sig.SHA256 {
 		logOf(c).Error("signature image does not match its recorded SHA-256", "case", cs.ID, "attempt", n,
 			"signer_role", sig.SignerRole, "key", sig.ObjectKey, "want", sig.SHA256, "got", got)
-		return domain.Errorf(domain.KindConflict, "signature_tampered", "签字图片与验收时记录的不一致，可能已被篡改，请联系管理员")
+		return nil, domain.Errorf(domain.KindConflict, "signature_tampered", "签字图片与验收时记录的不一致，可能已被篡改，请联系管理员")
 	}
-	h.Set("Cache-Control", "private, max-age=86400")
-	h.Set("ETag", etag)
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Content-Disposition", "inline")
-	return c.Stream(http.StatusOK, "image/png", bytes.NewReader(b))
+	return b, nil
 }

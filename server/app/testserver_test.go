@@ -26,7 +26,7 @@ import (
 )
 
 // testAdminPassword is the password of `admin` in every test server.
-const testAdminPassword = "admin-test-password"
+const testAdminPassword = "county-test-secret"
 
 // testServer is the whole product on its own database and photo folder,
 // served over real HTTP.
@@ -62,13 +62,33 @@ func newTestServerOn(t *testing.T, store uploads.Store) *testServer {
 // newTestServerOnDB is newTestServerOn with the database db.
 func newTestServerOnDB(t *testing.T, store uploads.Store, db *mongo.Database) *testServer {
 	t.Helper()
+	return newTestServerWith(t, store, db, nil)
+}
+
+// newTestServerConfig is newTestServer with its configuration changed by mod.
+func newTestServerConfig(t *testing.T, mod func(*Config)) *testServer {
+	t.Helper()
+	store, err := uploads.NewDisk(filepath.Join(t.TempDir(), "objects"))
+	if err != nil {
+		t.Fatalf("disk store: %v", err)
+	}
+	return newTestServerWith(t, store, dbtest.New(t), mod)
+}
+
+func newTestServerWith(t *testing.T, store uploads.Store, db *mongo.Database, mod func(*Config)) *testServer {
+	t.Helper()
 	ts := &testServer{}
-	app, err := newApp(context.Background(), testConfig(t.TempDir()), deps{
+	cfg := testConfig(t.TempDir())
+	if mod != nil {
+		mod(&cfg)
+	}
+	app, err := newApp(context.Background(), cfg, deps{
 		DB: db, Store: store, Log: testLogger(t), Out: io.Discard, Now: ts.now,
 	})
 	if err != nil {
 		t.Fatalf("new app: %v", err)
 	}
+	app.refusalDelay = 0 // tests meet many refusals; holding them would only slow the tests
 	ts.App = app
 	ts.Server = httptest.NewServer(app.Handler())
 	t.Cleanup(func() {

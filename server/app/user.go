@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"io"
 	"net/http"
 	"strconv"
@@ -10,7 +11,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/crypto/bcrypt"
 
 	"github.com/yongjing/anju/domain"
 	"github.com/yongjing/anju/server/mongodb"
@@ -59,10 +59,11 @@ func (a *App) createUser(c echo.Context) error {
 	if msg := domain.ValidateUsername(username); msg != "" {
 		f["username"] = msg
 	}
-	if msg := domain.ValidatePassword(req.Password); msg != "" {
+	if msg := domain.ValidatePassword(req.Password, username); msg != "" {
 		f["password"] = msg
 	}
-	if msg := domain.ValidateName(req.Name); msg != "" {
+	name, msg := domain.CleanName(req.Name, false)
+	if msg != "" {
 		f["name"] = msg
 	}
 	if err := a.checkAreaExists(ctx, req.AreaCode, f); err != nil {
@@ -71,7 +72,7 @@ func (a *App) createUser(c echo.Context) error {
 	if len(f) > 0 {
 		return domain.InvalidFields(f)
 	}
-	u, err := a.newUser(username, req.Password, req.Name, req.Role, req.AreaCode)
+	u, err := a.newUser(ctx, username, req.Password, name, req.Role, req.AreaCode)
 	if err != nil {
 		return err
 	}
@@ -96,14 +97,14 @@ func (a *App) checkAreaExists(ctx context.Context, code string, f map[string]str
 	return err
 }
 
-func (a *App) newUser(username, password, name string, role domain.Role, area string) (domain.User, error) {
-	hash, err := bcrypt.GenerateFromPassword([]byte(password), a.Cfg.BcryptCost)
+func (a *App) newUser(ctx context.Context, username, password, name string, role domain.Role, area string) (domain.User, error) {
+	hash, err := a.hashPassword(ctx, password)
 	if err != nil {
 		return domain.User{}, err
 	}
 	now := a.Now().UTC()
 	return domain.User{ID: newID(), Username: username, Name: name, Role: role, AreaCode: area,
-		PasswordHash: string(hash), CreatedAt: now, UpdatedAt: now}, nil
+		PasswordHash: hash, CreatedAt: now, UpdatedAt: now}, nil
 }
 
 type userList struct {
@@ -168,7 +169,7 @@ type updateUserRequest struct {
 
 // updateUser lets the admin change a user's name, role and area, reset the
 // password or disable the account. A password reset or disabling signs the
-// user out everywhere. Admins cannot disable or demote themselves, so the
+// user out everywhere at once, access tokens included. Admins cannot disable or demote themselves, so the
 // county is never left without one.
 func (a *App) updateUser(c echo.Context) error {
 	act := actorOf(c)
@@ -186,10 +187,11 @@ func (a *App) updateUser(c echo.Context) error {
 	}
 	f := map[string]string{}
 	if req.Name != nil {
-		if msg := domain.ValidateName(*req.Name); msg != "" {
+		name, msg := domain.CleanName(*req.Name, false)
+		if msg != "" {
 			f["name"] = msg
 		}
-		u.Name = *req.Name
+		u.Name = name
 	}
 	if req.Role != nil {
 		u.Role = *req.Role
@@ -207,14 +209,14 @@ func (a *App) updateUser(c echo.Context) error {
 	}
 	signOut := false
 	if req.Password != nil {
-		if msg := domain.ValidatePassword(*req.Password); msg != "" {
+		if msg := domain.ValidatePassword(*req.Password, u.Username); msg != "" {
 			f["password"] = msg
 		} else {
-			hash, err := bcrypt.GenerateFromPassword([]byte(*req.Password), a.Cfg.BcryptCost)
+			hash, err := a.hashPassword(ctx, *req.Password)
 			if err != nil {
 				return err
 			}
-			u.PasswordHash = string(hash)
+			u.PasswordHash = hash
 			signOut = true
 		}
 	}
@@ -236,7 +238,7 @@ func (a *App) updateUser(c echo.Context) error {
 		return err
 	}
 	if signOut {
-		if err := a.DB.Tokens.RevokeUser(ctx, u.ID, "account changed", a.Now()); err != nil {
+		if err := a.endSessions(ctx, &u, "account changed"); err != nil {
 			return err
 		}
 	}
@@ -246,7 +248,9 @@ func (a *App) updateUser(c echo.Context) error {
 }
 
 // seedAdmin creates `admin` on first start, with ANJU_ADMIN_PASSWORD or a
-// random password printed once to a.Out.
+// random password printed once to a.Out. A chosen password is held to the
+// rules of every password (not a common one, not containing "admin"): the
+// start stops, naming the variable.
 func (a *App) seedAdmin(ctx context.Context) error {
 	_, err := a.DB.Users.ByUsername(ctx, "admin")
 	if err == nil {
@@ -258,8 +262,10 @@ func (a *App) seedAdmin(ctx context.Context) error {
 	password, generated := a.Cfg.AdminPassword, false
 	if password == "" {
 		password, generated = randomPassword(), true
+	} else if msg := domain.ValidatePassword(password, "admin"); msg != "" {
+		return fmt.Errorf("ANJU_ADMIN_PASSWORD: %s (choose another password for admin: not a common one, not containing \"admin\")", msg)
 	}
-	u, err := a.newUser("admin", password, "系统管理员", domain.RoleAdmin, domain.CountyCode)
+	u, err := a.newUser(ctx, "admin", password, "系统管理员", domain.RoleAdmin, domain.CountyCode)
 	if err != nil {
 		return err
 	}

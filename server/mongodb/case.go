@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.mongodb.org/mongo-driver/bson"
@@ -32,6 +33,9 @@ type Cases struct {
 	cases  *mongo.Collection
 	keys   *mongo.Collection
 	counts *mongo.Collection
+	// numbers reserve each 档案编号 for its case; counters remember the
+	// last one given per year (archive.go).
+	numbers, counters *mongo.Collection
 	// embedded is the FerretDB path: _id-only filters under this
 	// process's locks, lists and counters from view.
 	embedded bool
@@ -39,12 +43,18 @@ type Cases struct {
 	// one identity reservation and one counter document; a case write
 	// takes its counter's lock inside its own, never the other way.
 	caseLocks, keyLocks, countLocks stripes
-	view                            *caseView // nil on MongoDB
+	// numberLocks serialise approvals of one program year (taken before
+	// a case's lock, never inside one).
+	numberLocks stripes
+	view        *caseView // nil on MongoDB
 	// Now is the clock used to age identity reservations; tests may set it.
 	Now func() time.Time
 	// ListFromDB makes List query the database even on FerretDB (tests
 	// use it to cover the MongoDB path).
 	ListFromDB bool
+
+	healMu  sync.Mutex
+	doubled []DoubledCase // found by Reconcile (healKeys)
 }
 
 // newCases returns the case store on db (one per DB: see Open).
@@ -53,6 +63,8 @@ func newCases(db *mongo.Database, embedded bool, now func() time.Time) *Cases {
 		cases:    db.Collection("cases"),
 		keys:     db.Collection("case_keys"),
 		counts:   db.Collection("case_counts"),
+		numbers:  db.Collection("archive_numbers"),
+		counters: db.Collection("archive_counters"),
 		embedded: embedded,
 		Now:      now,
 	}
@@ -115,8 +127,8 @@ func (s *Cases) Get(ctx context.Context, id string) (domain.Case, error) {
 // when a case with c.ID exists and was filed with the same content, it is
 // returned with created false; with other content the answer is a conflict
 // "id_conflict". Another active application of the same person or 户口簿
-// in the program is a conflict "duplicate_application" naming that case
-// with masked identifiers.
+// in the program is a *domain.Duplicate naming that case, for the caller
+// to narrow by who files (domain.Duplicate.For).
 func (s *Cases) Create(ctx context.Context, c domain.Case) (stored domain.Case, created bool, err error) {
 	ctx, cancel := detach(ctx)
 	defer cancel()
@@ -202,7 +214,7 @@ func (s *Cases) existing(ctx context.Context, id, filing string) (domain.Case, b
 // length and warning count. When the stored case has a newer version the answer is a
 // conflict "stale_version" with the current version in Details; when it
 // only gained history, ErrChanged; when next names a person or 户口簿 of
-// another active application, "duplicate_application".
+// another active application, a *domain.Duplicate.
 func (s *Cases) Update(ctx context.Context, old, next domain.Case) error {
 	if old.ID != next.ID {
 		return fmt.Errorf("update case %s: id changed to %s", old.ID, next.ID)
@@ -344,8 +356,15 @@ type ListQuery struct {
 	Township    string
 	Village     string
 	Stages      []domain.Stage // any of these; nil means all, empty non-nil means none
-	Q           string         // head name fragment, 户口簿 number, or trailing digits (or all 18) of the 身份证号
-	QVillages   []string       // villages whose name holds Q: their cases match too
+	// Search, when its By is set, keeps the cases it matches: the head's
+	// name containing Name, the head's 身份证号 ending in IDTail or being
+	// IDNumber, as domain.PlanSearch decided for the searcher.
+	Search domain.Search
+	// HukouNo and QVillages widen a Search: a case whose 户口簿 number is
+	// HukouNo, or whose village is one of QVillages (named like the
+	// searched text), matches too.
+	HukouNo     string
+	QVillages   []string
 	HasWarnings bool
 	// Keep, when set, is applied to each case after the database filter
 	// (for "awaiting my action", which only the domain can decide).
@@ -365,8 +384,6 @@ type listCursor struct {
 	I string `json:"i"`
 }
 
-var idFragment = regexp.MustCompile(`^[0-9]{1,17}[0-9Xx]?$`)
-
 // List returns cases sorted by updated_at descending, then id, one page
 // at a time. The cases come without their history, with identifiers
 // masked and photos reduced to id, kind and time: enough for a list row,
@@ -375,7 +392,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
-	if q.Stages != nil && len(q.Stages) == 0 {
+	if q.Stages != nil && len(q.Stages) == 0 || !searchable(q.Search) {
 		return ListPage{}, nil
 	}
 	if s.view != nil && !s.ListFromDB {
@@ -449,18 +466,21 @@ func filterOf(q ListQuery) bson.A {
 	if q.HasWarnings {
 		and = append(and, bson.M{"has_warnings": true})
 	}
-	if t := strings.TrimSpace(q.Q); t != "" {
-		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}, bson.M{"household.hukou_no": t}}
+	if q.Search.By != "" {
+		var or bson.A
+		switch q.Search.By {
+		case domain.SearchByName:
+			or = append(or, bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(q.Search.Name)}})
+		case domain.SearchByIDTail:
+			or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(q.Search.IDTail) + "$"}})
+		case domain.SearchByIDNumber:
+			or = append(or, bson.M{"id_hash": IDNumberHash(q.Search.IDNumber)})
+		}
+		if q.HukouNo != "" {
+			or = append(or, bson.M{"household.hukou_no": q.HukouNo})
+		}
 		if len(q.QVillages) > 0 {
 			or = append(or, bson.M{"village_code": bson.M{"$in": q.QVillages}})
-		}
-		if idFragment.MatchString(t) {
-			id := normID(t)
-			if len(id) == 18 {
-				or = append(or, bson.M{"id_hash": hashHex(id)})
-			} else if len(id) <= 6 {
-				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
-			}
 		}
 		and = append(and, bson.M{"$or": or})
 	}
@@ -472,7 +492,7 @@ func filterOf(q ListQuery) bson.A {
 // which group and sort by the domain's rules. From the view on FerretDB,
 // from an indexed query on MongoDB.
 func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) error) error {
-	if q.Stages != nil && len(q.Stages) == 0 {
+	if q.Stages != nil && len(q.Stages) == 0 || !searchable(q.Search) {
 		return nil
 	}
 	if s.view != nil && !s.ListFromDB {
@@ -512,6 +532,37 @@ func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) erro
 		}
 	}
 	return cur.Err()
+}
+
+// searchable reports whether s can match anything: no search, or one
+// with the value its By names.
+func searchable(s domain.Search) bool {
+	switch s.By {
+	case "":
+		return true
+	case domain.SearchByName:
+		return s.Name != ""
+	case domain.SearchByIDTail:
+		return s.IDTail != "" && len(s.IDTail) <= 6
+	case domain.SearchByIDNumber:
+		return s.IDNumber != ""
+	}
+	return false
+}
+
+// searchMatcher is s (searchable) as a test of the list view's entries,
+// as the database query of List applies it (HukouNo and QVillages aside).
+func searchMatcher(s domain.Search) func(viewEntry) bool {
+	switch s.By {
+	case domain.SearchByName:
+		return func(e viewEntry) bool { return strings.Contains(e.c.Household.HeadName, s.Name) }
+	case domain.SearchByIDTail:
+		return func(e viewEntry) bool { return strings.HasSuffix(e.idTail, s.IDTail) }
+	case domain.SearchByIDNumber:
+		h := IDNumberHash(s.IDNumber)
+		return func(e viewEntry) bool { return e.idHash == h }
+	}
+	return func(viewEntry) bool { return true }
 }
 
 // cursorAfter is the opaque cursor of the page that follows case last.
@@ -578,19 +629,30 @@ func isDuplicate(err error) bool {
 	return false
 }
 
-// Load inserts many cases at once, with their identity reservations, for
-// bulk imports and benchmarks: no filing checks, and the dashboard
-// counters are left to Reconcile (run it, or restart the server, after).
+// Load inserts many cases at once, with their identity reservations and
+// the reservations of their 档案编号, for bulk imports and benchmarks: no
+// filing checks, and the dashboard counters are left to Reconcile (run
+// it, or restart the server, after).
 func (s *Cases) Load(ctx context.Context, cs []domain.Case) error {
 	const batch = 1000
+	last := map[int]int{}
 	for i := 0; i < len(cs); i += batch {
 		part := cs[i:min(i+batch, len(cs))]
 		docs := make([]any, 0, len(part))
-		var keys []any
+		var keys, numbers []any
 		for _, c := range part {
 			docs = append(docs, toDoc(c, FilingHash(c)))
 			for _, k := range keysOf(c) {
 				keys = append(keys, keyDoc{ID: k, CaseID: c.ID, At: s.Now().UTC()})
+			}
+			if a := c.Approval; a != nil && a.ArchiveSeq > 0 {
+				numbers = append(numbers, numberDoc{ID: numberKey(c.ProgramYear, a.ArchiveSeq), CaseID: c.ID, At: s.Now().UTC()})
+				last[c.ProgramYear] = max(last[c.ProgramYear], a.ArchiveSeq)
+			}
+		}
+		if len(numbers) > 0 {
+			if _, err := s.numbers.InsertMany(ctx, numbers); err != nil {
+				return fmt.Errorf("load archive numbers: %w", err)
 			}
 		}
 		if _, err := s.cases.InsertMany(ctx, docs); err != nil {
@@ -601,6 +663,9 @@ func (s *Cases) Load(ctx context.Context, cs []domain.Case) error {
 				return fmt.Errorf("load identity reservations: %w", err)
 			}
 		}
+	}
+	for year, seq := range last {
+		s.advanceCounter(ctx, year, seq)
 	}
 	return nil
 }

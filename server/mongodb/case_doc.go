@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"github.com/yongjing/anju/domain"
@@ -25,6 +24,7 @@ type caseDoc struct {
 	Reapplication string            `bson:"reapplication_reason"`
 	Stage         domain.Stage      `bson:"stage"`
 	Version       int               `bson:"version"`
+	FiledAt       time.Time         `bson:"filed_at"`
 	CreatedAt     time.Time         `bson:"created_at"`
 	CreatedBy     string            `bson:"created_by"`
 	UpdatedAt     time.Time         `bson:"updated_at"`
@@ -142,6 +142,8 @@ type approvalDoc struct {
 	Amendments     int           `bson:"rules_amendments"`
 	At             time.Time     `bson:"at"`
 	By             string        `bson:"by"`
+	ArchiveSeq     int           `bson:"archive_seq"`
+	ArchiveNo      string        `bson:"archive_no"`
 }
 
 type agreementDoc struct {
@@ -246,9 +248,21 @@ func hashHex(s string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// normID is the comparable form of a 身份证号 (the check character may be
-// typed as a lower-case x).
-func normID(s string) string { return strings.ToUpper(strings.TrimSpace(s)) }
+// IDNumberHash is the hex SHA-256 of a 身份证号 in its normal form
+// (domain.NormalizeNumber), "" for none: a case's id_hash, its identity
+// reservation, and what a search by the whole number is recorded under,
+// so an auditor can match a recorded search to the case it found.
+func IDNumberHash(s string) string {
+	id := domain.NormalizeNumber(s)
+	if id == "" {
+		return ""
+	}
+	return hashHex(id)
+}
+
+// idTail is what the store keeps of a 身份证号 (normal form) for a search
+// by its last characters: the last 6, the most any search uses.
+func idTail(id string) string { return id[max(0, len(id)-6):] }
 
 // FilingHash fingerprints what a phone sent when it filed c: a retry of
 // the same create carries the same fingerprint, a reused id with another
@@ -278,7 +292,7 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		Flags:         flagsDoc(c.Flags),
 		Reapplication: c.Reapplication,
 		Stage:         c.Stage, Version: c.Version,
-		CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt, DecidedAt: c.DecidedAt,
+		FiledAt: c.FiledAt, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt, DecidedAt: c.DecidedAt,
 		ReturnReason: c.ReturnReason, ReturnedBy: c.ReturnedBy, CloseReason: c.CloseReason,
 		TownshipAt: c.TownshipReviewAt, SelfCheckAt: c.SelfCheckAt, ArchivedAt: c.ArchivedAt,
 		Objections: []objectionDoc{}, Acceptances: []acceptanceDoc{}, Photos: []photoDoc{},
@@ -291,9 +305,9 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		FilingHash:    filingHash,
 		HistoryLen:    len(c.History),
 	}
-	if id := normID(c.Household.IDNumber); id != "" {
-		d.IDHash = hashHex(id)
-		d.IDTail = id[max(0, len(id)-6):]
+	if id := domain.NormalizeNumber(c.Household.IDNumber); id != "" {
+		d.IDHash = IDNumberHash(id)
+		d.IDTail = idTail(id)
 	}
 	for _, m := range c.Household.Members {
 		d.Household.Members = append(d.Household.Members, memberDoc(m))
@@ -381,7 +395,8 @@ func toDomain(d caseDoc) domain.Case {
 		Flags:         domain.Flags(d.Flags),
 		Reapplication: d.Reapplication,
 		Stage:         d.Stage, Version: d.Version,
-		CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt), DecidedAt: utc(d.DecidedAt),
+		FiledAt: utc(d.FiledAt), CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt),
+		DecidedAt:    utc(d.DecidedAt),
 		ReturnReason: d.ReturnReason, ReturnedBy: d.ReturnedBy, CloseReason: d.CloseReason,
 		TownshipReviewAt: utc(d.TownshipAt), SelfCheckAt: utc(d.SelfCheckAt), ArchivedAt: utc(d.ArchivedAt),
 	}

@@ -16,3 +16,8 @@ type KeyDoc = keyDoc
 func (s *Cases) Collections() (cases, keys, counts *mongo.Collection) {
 	return s.cases, s.keys, s.counts
 }
+
+// ArchiveCollections returns the 档案编号 reservations and counters.
+func (s *Cases) ArchiveCollections() (numbers, counters *mongo.Collection) {
+	return s.numbers, s.counters
+}

@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -24,23 +25,25 @@ type keyDoc struct {
 }
 
 // keysOf lists the identities an active case holds: its head's and every
-// member's 身份证号 and its 户口簿 number. A rejected or withdrawn case holds
-// none, so the household may apply again.
+// member's 身份证号 and its 户口簿 number, each in its normal form
+// (domain.NormalizeNumber), so a number typed full-width or with a stray
+// space is the same identity. A rejected or withdrawn case holds none, so
+// the household may apply again.
 func keysOf(c domain.Case) []string {
 	if c.Stage == domain.StageRejected || c.Stage == domain.StageWithdrawn {
 		return nil
 	}
 	y := strconv.Itoa(c.ProgramYear)
 	set := map[string]bool{}
-	if id := normID(c.Household.IDNumber); id != "" {
-		set[y+"/id/"+hashHex(id)] = true
+	if h := IDNumberHash(c.Household.IDNumber); h != "" {
+		set[y+"/id/"+h] = true
 	}
 	for _, m := range c.Household.Members {
-		if id := normID(m.IDNumber); id != "" {
-			set[y+"/id/"+hashHex(id)] = true
+		if h := IDNumberHash(m.IDNumber); h != "" {
+			set[y+"/id/"+h] = true
 		}
 	}
-	if h := strings.TrimSpace(c.Household.HukouNo); h != "" {
+	if h := domain.NormalizeNumber(c.Household.HukouNo); h != "" {
 		set[y+"/hukou/"+hashHex(h)] = true
 	}
 	out := make([]string, 0, len(set))
@@ -79,7 +82,7 @@ func contains(keys []string, k string) bool {
 // took over (to release if the write that follows fails). A key held by
 // c already is fine; one held by another active case that still needs it
 // is a duplicate_application; one whose holder is gone, closed or changed
-// is taken over.
+// is taken over. A duplicate is a *domain.Duplicate naming the holder.
 func (s *Cases) reserve(ctx context.Context, c domain.Case, keys []string) (mine []string, err error) {
 	defer func() {
 		if err != nil {
@@ -127,9 +130,7 @@ func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err err
 		case domain.ErrorKind(err) == domain.KindNotFound:
 			if now.Sub(held.At) < staleReservation {
 				// Another filing is between reserving and inserting.
-				return false, &domain.Error{Kind: domain.KindConflict, Code: "duplicate_application",
-					Message: "该户正在另一部手机上提交申请，请稍后刷新查看",
-					Details: map[string]string{"case_id": held.CaseID}}
+				return false, &domain.Duplicate{Field: keyField(k), OwnerID: held.CaseID, Pending: true}
 			}
 		case err != nil:
 			return false, err
@@ -144,22 +145,19 @@ func (s *Cases) claim(ctx context.Context, caseID, k string) (took bool, err err
 	return false, fmt.Errorf("reserve identity for case %s: too much contention", caseID)
 }
 
-// duplicateOf is the answer when owner already holds key k.
+// duplicateOf is the answer when owner already holds key k: the owner's
+// facts, for the caller to narrow by who asks (domain.Duplicate.For).
 func duplicateOf(owner domain.Case, k string) error {
-	field, what := "household.id_number", "身份证号"
+	return &domain.Duplicate{Field: keyField(k), OwnerID: owner.ID, HeadName: owner.Household.HeadName,
+		IDNumber: owner.Household.IDNumber, VillageCode: owner.VillageCode, Stage: owner.Stage}
+}
+
+// keyField is the filing's field that names identity key k.
+func keyField(k string) string {
 	if strings.Contains(k, "/hukou/") {
-		field, what = "household.hukou_no", "户口簿"
+		return "household.hukou_no"
 	}
-	masked := domain.MaskID(owner.Household.IDNumber)
-	return &domain.Error{
-		Kind: domain.KindConflict, Code: "duplicate_application",
-		Message: fmt.Sprintf("同一%s本年度已有在办申请：%s（%s），不能重复申请", what, owner.Household.HeadName, masked),
-		Fields:  map[string]string{field: "已有在办申请"},
-		Details: map[string]string{
-			"case_id": owner.ID, "head_name": owner.Household.HeadName, "id_number_masked": masked,
-			"village_code": owner.VillageCode, "stage": string(owner.Stage),
-		},
-	}
+	return "household.id_number"
 }
 
 // release gives back reservations this process took for caseID, except
@@ -208,4 +206,74 @@ func (s *Cases) drop(ctx context.Context, caseID string, keys []string) {
 		}
 		unlock()
 	}
+}
+
+// numbersNormal reports whether every number of h is stored in its normal
+// form (domain.NormalizeNumber), as every filing since it exists is.
+func numbersNormal(h domain.Household) bool {
+	ok := func(s string) bool { return domain.NormalizeNumber(s) == s }
+	for _, m := range h.Members {
+		if !ok(m.IDNumber) {
+			return false
+		}
+	}
+	return ok(h.IDNumber) && ok(h.HukouNo)
+}
+
+// healKeys brings the identity reservations of active case c, stored
+// with a number in another form (a 户口簿 number typed in lower case or
+// full width before numbers were normalised), in line with keysOf: it
+// reserves each identity in its normal form, so a new filing of the same
+// number is refused, and drops the reservations c holds under the old
+// form. An identity another active case already holds in the normal form
+// is a double application the old forms hid: it stays with that case and
+// is reported for a hand to look at.
+func (s *Cases) healKeys(ctx context.Context, c domain.Case) error {
+	keys := keysOf(c)
+	var doubled []string
+	for _, k := range keys {
+		if _, err := s.claim(ctx, c.ID, k); err != nil {
+			var d *domain.Duplicate
+			if !errors.As(err, &d) {
+				return fmt.Errorf("heal identities of case %s: %w", c.ID, err)
+			}
+			doubled = append(doubled, d.OwnerID)
+		}
+	}
+	cur, err := s.keys.Find(ctx, bson.M{"case_id": c.ID})
+	if err != nil {
+		return fmt.Errorf("heal identities of case %s: %w", c.ID, err)
+	}
+	var held []keyDoc
+	if err := cur.All(ctx, &held); err != nil {
+		return fmt.Errorf("heal identities of case %s: %w", c.ID, err)
+	}
+	var old []string
+	for _, h := range held {
+		if !contains(keys, h.ID) {
+			old = append(old, h.ID)
+		}
+	}
+	s.drop(ctx, c.ID, old)
+	if len(doubled) > 0 {
+		s.healMu.Lock()
+		s.doubled = append(s.doubled, DoubledCase{CaseID: c.ID, Others: doubled})
+		s.healMu.Unlock()
+	}
+	return nil
+}
+
+// DoubledCase is an active case one of whose numbers, once normalised, is
+// held by other active cases of the same program: a double application
+// that was hidden by the way the number was typed.
+type DoubledCase struct {
+	CaseID string
+	Others []string // the cases holding the number
+}
+
+// Doubled returns the double applications Reconcile has found so far.
+func (s *Cases) Doubled() []DoubledCase {
+	s.healMu.Lock()
+	defer s.healMu.Unlock()
+	return append([]DoubledCase(nil), s.doubled...)
 }

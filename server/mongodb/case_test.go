@@ -2,6 +2,9 @@ package mongodb_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"reflect"
 	"sort"
@@ -53,7 +56,8 @@ func fullCase() domain.Case {
 	c.Verification = &domain.Verification{Passed: true, Department: domain.RoleCivilAffairs, CertificateRef: "民-1", At: t0, By: "u5"}
 	c.Appraisal = &domain.Appraisal{Grade: domain.GradeD, Structure: domain.StructureEarth, BuiltYear: 1980, Notes: "n",
 		Bases: []domain.Basis{domain.BasisAppraisedDangerous, domain.BasisEarth}, At: t0, By: "u3"}
-	c.Approval = &domain.Approval{Method: domain.MethodRebuild, PlannedSubsidy: 30000, Amendments: 2, At: t0, By: "u4"}
+	c.Approval = &domain.Approval{Method: domain.MethodRebuild, PlannedSubsidy: 30000, Amendments: 2, At: t0, By: "u4",
+		ArchiveSeq: 7, ArchiveNo: domain.FormatArchiveNo(2024, 7)}
 	c.Agreement = &domain.Agreement{BuilderName: "张", BuilderCertNo: "C1", StartDate: "2024-04-01", PlannedFinish: "2024-07-01", At: t0, By: "u1"}
 	c.SelfCheckAt = t0.Add(2 * time.Hour)
 	c.Acceptances = []domain.Acceptance{{Passed: true, MeasuredAreaM2: 60.5, Storeys: 1,
@@ -190,21 +194,29 @@ func TestOneActiveApplicationPerPersonAndHukou(t *testing.T) {
 		{"head is a member of the other", "622923200501011236", "H3", nil, "household.id_number"},
 		{"member is the other's head", "622923199901011111", "H4", []domain.Member{{Name: "父", IDNumber: "622923198001011234"}}, "household.id_number"},
 		{"same hukou", "622923199901012222", "H1", nil, "household.hukou_no"},
+		{"head typed full-width", "６２２９２３１９８００１０１１２３４", "H5", nil, "household.id_number"},
+		{"head with zero-width and spaces", "\u200b622923 19800101 1234\ufeff", "H6", nil, "household.id_number"},
+		{"hukou lower-case, full-width, spaced", "622923199901013333", "\u3000ｈ1 ", nil, "household.hukou_no"},
 	}
 	for i, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := sampleCase(fmt.Sprintf("b%d", i), "622923100202", tt.idn, tt.hukou)
 			b.Household.Members = tt.members
 			_, _, err := s.Create(ctx, b)
-			e, ok := domain.AsError(err)
-			if !ok || e.Code != "duplicate_application" {
-				t.Fatalf("got %v, want duplicate_application", err)
+			var d *domain.Duplicate
+			if !errors.As(err, &d) {
+				t.Fatalf("got %v, want a duplicate", err)
 			}
-			if e.Details["case_id"] != "a" || e.Details["id_number_masked"] != "622923********1234" || e.Fields[tt.wantField] == "" {
-				t.Fatalf("details %v fields %v", e.Details, e.Fields)
+			if d.OwnerID != "a" || d.HeadName != "马a" || d.VillageCode != "622923100201" || d.Stage != domain.StageApplied ||
+				d.Field != tt.wantField || d.Pending {
+				t.Fatalf("duplicate %+v", d)
 			}
-			if strings.Contains(e.Error(), "622923198001011234") {
-				t.Fatalf("error text shows the full ID: %v", e)
+			// Unnarrowed, it is the outsider's refusal: nothing of a.
+			if e, ok := domain.AsError(err); !ok || e.Code != "duplicate_application" || e.Details["case_id"] != "" {
+				t.Fatalf("unnarrowed %+v", e)
+			}
+			if strings.Contains(err.Error(), "622923198001011234") || strings.Contains(err.Error(), "马a") {
+				t.Fatalf("error text shows the household: %v", err)
 			}
 		})
 	}
@@ -237,8 +249,10 @@ func TestAbandonedReservationIsTakenOverOnlyWhenOld(t *testing.T) {
 	if _, err := keys(s).InsertOne(ctx, KeyDoc{ID: k, CaseID: "crashed", At: now.Add(-10 * time.Second)}); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := s.Create(ctx, c); code(err) != "duplicate_application" {
-		t.Fatalf("fresh reservation of another filing: got %v, want duplicate_application", err)
+	_, _, err := s.Create(ctx, c)
+	var d *domain.Duplicate
+	if code(err) != "duplicate_application" || !errors.As(err, &d) || !d.Pending || d.HeadName != "" {
+		t.Fatalf("fresh reservation of another filing: got %v, want a pending duplicate", err)
 	}
 	now = now.Add(StaleReservation)
 	if _, _, err := s.Create(ctx, c); err != nil {
@@ -367,11 +381,19 @@ func TestListFiltersAndPages(t *testing.T) {
 		{"stage", ListQuery{Area: "622923", Stages: []domain.Stage{domain.StageConstruction}}, 6},
 		{"no stage", ListQuery{Area: "622923", Stages: []domain.Stage{}}, 0},
 		{"warnings", ListQuery{Area: "622923", HasWarnings: true}, 5},
-		{"name", ListQuery{Area: "622923", Q: "马c1"}, 10},
-		{"id tail", ListQuery{Area: "622923", Q: "00012"}, 1},
-		{"id tail 4", ListQuery{Area: "622923", Q: "0001"}, 1},
-		{"full id", ListQuery{Area: "622923", Q: "622923198001000017"}, 1},
-		{"middle of id finds nothing", ListQuery{Area: "622923", Q: "19800100"}, 0},
+		{"name", ListQuery{Area: "622923", Search: byName("马c1")}, 10},
+		{"name is not a number", ListQuery{Area: "622923", Search: byName("00012")}, 0},
+		{"id tail", ListQuery{Area: "622923", Search: byTail("00012")}, 1},
+		{"id tail 4", ListQuery{Area: "622923", Search: byTail("0001")}, 1},
+		{"id tail 6", ListQuery{Area: "622923", Search: byTail("000012")}, 1},
+		{"id tail 4 in a township", ListQuery{Area: "622923101", Search: byTail("0011")}, 1},
+		{"id tail 4 outside the area", ListQuery{Area: "622923101", Search: byTail("0012")}, 0},
+		{"id tail 1", ListQuery{Area: "622923", Search: byTail("7")}, 3},
+		{"full id", ListQuery{Area: "622923", Search: byNumber("622923198001000017")}, 1},
+		{"full id, another birth date", ListQuery{Area: "622923", Search: byNumber("622923197001000017")}, 0},
+		{"a tail longer than kept finds nothing", ListQuery{Area: "622923", Search: byTail("1000017")}, 0},
+		{"an empty tail finds nothing", ListQuery{Area: "622923", Search: byTail("")}, 0},
+		{"an empty name finds nothing", ListQuery{Area: "622923", Search: byName("")}, 0},
 		{"year", ListQuery{Area: "622923", ProgramYear: 2025}, 0},
 		{"keep", ListQuery{Area: "622923", Keep: func(c domain.Case) bool { return c.ID < "c05" }, Limit: 2}, 5},
 	}
@@ -393,6 +415,10 @@ func TestListFiltersAndPages(t *testing.T) {
 		t.Fatalf("bad cursor: %v", err)
 	}
 }
+
+func byName(s string) domain.Search   { return domain.Search{By: domain.SearchByName, Name: s} }
+func byTail(s string) domain.Search   { return domain.Search{By: domain.SearchByIDTail, IDTail: s} }
+func byNumber(s string) domain.Search { return domain.Search{By: domain.SearchByIDNumber, IDNumber: s} }
 
 func TestCountersFollowWritesAndReconcile(t *testing.T) {
 	ctx := context.Background()
@@ -561,7 +587,77 @@ func TestMongoDBPaths(t *testing.T) {
 		"counters":   TestCountersFollowWritesAndReconcile,
 		"round trip": TestCaseRoundTripKeepsTheWholeFile,
 		"scan":       TestScanAndCountOfAProgramYear,
+		"heal keys":  TestReconcileReservesNumbersFiledInAnotherForm,
+		"numbers":    TestRacingApprovalsGetConsecutiveArchiveNumbers,
+		"give back":  TestARefusedOrFailedApprovalGivesItsNumberBack,
+		"abandoned":  TestAnAbandonedNumberIsTakenOverOnlyWhenStale,
+		"no counter": TestNumbersStartAgainFromTheReservationsWithoutACounter,
 	} {
 		t.Run(name, f)
 	}
+}
+
+// TestReconcileReservesNumbersFiledInAnotherForm: cases stored before
+// numbers were normalised hold their 户口簿 reservation under the form it
+// was typed in; after Reconcile they hold it in the normal form, so the
+// same number filed again is refused, and two cases that only the form
+// of the number kept apart are reported.
+func TestReconcileReservesNumbersFiledInAnotherForm(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	oldForm := func(c domain.Case) {
+		t.Helper()
+		if err := s.Load(ctx, []domain.Case{c}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := keys(s).DeleteMany(ctx, bson.M{"case_id": c.ID}); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(strings.TrimSpace(c.Household.HukouNo)))
+		for _, k := range []string{"2024/id/" + IDNumberHash(c.Household.IDNumber), "2024/hukou/" + hex.EncodeToString(sum[:])} {
+			if _, err := keys(s).InsertOne(ctx, KeyDoc{ID: k, CaseID: c.ID, At: t0}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	oldForm(sampleCase("old-1", "622923100201", "622923198001011234", "hk 0０1"))
+	oldForm(sampleCase("old-2", "622923101201", "622923198001015678", "Hk001"))
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := s.Create(ctx, sampleCase("new", "622923100202", "622923199901012222", "HK001"))
+	var d *domain.Duplicate
+	if !errors.As(err, &d) || d.Field != "household.hukou_no" || (d.OwnerID != "old-1" && d.OwnerID != "old-2") {
+		t.Fatalf("the same 户口簿 filed again: got %v, want a duplicate of old-1 or old-2", err)
+	}
+	var held []KeyDoc
+	cur, err := keys(s).Find(ctx, bson.M{"case_id": bson.M{"$in": []string{"old-1", "old-2"}}})
+	if err != nil || cur.All(ctx, &held) != nil {
+		t.Fatal(err)
+	}
+	for _, k := range held {
+		c, _ := s.Get(ctx, k.CaseID)
+		if !contains(KeysOf(c), k.ID) {
+			t.Errorf("case %s still holds %s, a key of the old form", k.CaseID, k.ID)
+		}
+	}
+	doubled := s.Doubled()
+	if len(doubled) != 1 || len(doubled[0].Others) != 1 ||
+		!reflect.DeepEqual([]string{doubled[0].CaseID, doubled[0].Others[0]}, []string{"old-2", "old-1"}) &&
+			!reflect.DeepEqual([]string{doubled[0].CaseID, doubled[0].Others[0]}, []string{"old-1", "old-2"}) {
+		t.Errorf("doubled %+v, want old-1 and old-2 reported", doubled)
+	}
+	// A second start finds nothing new to heal and keeps things as they are.
+	if err := s.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
 }

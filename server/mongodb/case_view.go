@@ -39,8 +39,8 @@ type viewEntry struct {
 // entryOf is what the view keeps of c.
 func entryOf(c domain.Case) viewEntry {
 	e := viewEntry{rank: [3]int{c.Version, len(c.History), len(c.Warnings)}}
-	if id := normID(c.Household.IDNumber); id != "" {
-		e.idHash, e.idTail = hashHex(id), id[max(0, len(id)-6):]
+	if id := domain.NormalizeNumber(c.Household.IDNumber); id != "" {
+		e.idHash, e.idTail = IDNumberHash(id), idTail(id)
 	}
 	n := c
 	n.History = nil
@@ -137,20 +137,16 @@ type matcher struct {
 	q        ListQuery
 	stages   map[domain.Stage]bool
 	villages map[string]bool
-	text     string
-	idQ      string
+	search   func(viewEntry) bool
 }
 
 func newMatcher(q ListQuery) matcher {
-	m := matcher{q: q, stages: map[domain.Stage]bool{}, villages: map[string]bool{}, text: strings.TrimSpace(q.Q)}
+	m := matcher{q: q, stages: map[domain.Stage]bool{}, villages: map[string]bool{}, search: searchMatcher(q.Search)}
 	for _, st := range q.Stages {
 		m.stages[st] = true
 	}
 	for _, v := range q.QVillages {
 		m.villages[v] = true
-	}
-	if idFragment.MatchString(m.text) {
-		m.idQ = normID(m.text)
 	}
 	return m
 }
@@ -167,12 +163,10 @@ func (m matcher) matches(e viewEntry) bool {
 		q.HasWarnings && len(c.Warnings) == 0:
 		return false
 	}
-	if m.text == "" {
+	if q.Search.By == "" {
 		return true
 	}
-	idQ := m.idQ
-	return strings.Contains(c.Household.HeadName, m.text) || c.Household.HukouNo == m.text || m.villages[c.VillageCode] ||
-		(idQ != "" && ((len(idQ) == 18 && e.idHash == hashHex(idQ)) || (len(idQ) <= 6 && strings.HasSuffix(e.idTail, idQ))))
+	return m.search(e) || (q.HukouNo != "" && c.Household.HukouNo == q.HukouNo) || m.villages[c.VillageCode]
 }
 
 // listView answers q from the view.

@@ -195,14 +195,21 @@ func (s *Cases) Counts(ctx context.Context, year int, area string) ([]VillageCou
 
 // Reconcile recomputes every counter document from the cases and
 // replaces what is stored (run at start, before requests are served, so
-// a crash between a case write and its counter update heals).
+// a crash between a case write and its counter update heals). The same
+// walk finds active cases stored with a number not in its normal form
+// (filed before numbers were normalised) and reserves their identities
+// in that form (healKeys).
 func (s *Cases) Reconcile(ctx context.Context) error {
 	want := map[string]*VillageCounts{}
 	ferret := s.view != nil
 	var all []viewEntry
+	var unnormal []domain.Case
 	err := s.All(ctx, 0, func(c domain.Case) error {
 		if ferret {
 			all = append(all, entryOf(c))
+		}
+		if len(keysOf(c)) > 0 && !numbersNormal(c.Household) {
+			unnormal = append(unnormal, c)
 		}
 		id := counterID(c.ProgramYear, c.VillageCode)
 		v := want[id]
@@ -233,6 +240,11 @@ func (s *Cases) Reconcile(ctx context.Context) error {
 	}
 	if _, err := s.counts.DeleteMany(ctx, bson.M{"_id": bson.M{"$nin": ids}}); err != nil {
 		return fmt.Errorf("reconcile counters: %w", err)
+	}
+	for _, c := range unnormal {
+		if err := s.healKeys(ctx, c); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -24,6 +24,9 @@ type DB struct {
 	Programs *Programs
 	Tokens   *Tokens
 	Lockouts *Lockouts
+	// IDSearches records searches of the case list by a whole 身份证号.
+	IDSearches *IDSearches
+	Prints     *Prints
 
 	db       *mongo.Database
 	embedded bool
@@ -59,7 +62,12 @@ func Open(ctx context.Context, db *mongo.Database, opt Options) (*DB, error) {
 	d.Areas = NewAreas(db)
 	d.Programs = NewPrograms(db)
 	d.Tokens = NewTokens(db)
-	d.Lockouts = NewLockouts(db)
+	var err error
+	if d.Lockouts, err = newLockouts(ctx, db, embedded); err != nil {
+		return nil, err
+	}
+	d.IDSearches = NewIDSearches(db)
+	d.Prints = NewPrints(db)
 	return d, nil
 }
 

@@ -15,25 +15,26 @@ import (
 // programDoc is one program year in "programs" (_id = year). Rev counts
 // its writes: every change is a compare-and-swap on it.
 type programDoc struct {
-	Year                  int            `bson:"_id"`
-	StartsOn              domain.Date    `bson:"starts_on"`
-	Deadline              domain.Date    `bson:"deadline"`
-	RebuildSubsidyYuan    int64          `bson:"rebuild_subsidy_yuan"`
-	ReinforceSubsidyYuan  int64          `bson:"reinforce_subsidy_yuan"`
-	MinRebuildAreaM2      float64        `bson:"min_rebuild_area_m2"`
-	OldHouseYears         int            `bson:"old_house_years"`
-	VillagePublicityDays  int            `bson:"village_publicity_days"`
-	TownshipPublicityDays int            `bson:"township_publicity_days"`
-	PaymentDueDays        int            `bson:"payment_due_days"`
-	AtRiskDays            int            `bson:"at_risk_days"`
-	SupervisionPhone      string         `bson:"supervision_phone"`
-	Closed                bool           `bson:"closed"`
-	ClosedAt              time.Time      `bson:"closed_at"`
-	ClosedBy              string         `bson:"closed_by"`
-	CreatedAt             time.Time      `bson:"created_at"`
-	CreatedBy             string         `bson:"created_by"`
-	Amendments            []amendmentDoc `bson:"amendments"`
-	Rev                   int            `bson:"rev"`
+	Year                  int               `bson:"_id"`
+	StartsOn              domain.Date       `bson:"starts_on"`
+	Deadline              domain.Date       `bson:"deadline"`
+	RebuildSubsidyYuan    int64             `bson:"rebuild_subsidy_yuan"`
+	ReinforceSubsidyYuan  int64             `bson:"reinforce_subsidy_yuan"`
+	MinRebuildAreaM2      float64           `bson:"min_rebuild_area_m2"`
+	OldHouseYears         int               `bson:"old_house_years"`
+	VillagePublicityDays  int               `bson:"village_publicity_days"`
+	TownshipPublicityDays int               `bson:"township_publicity_days"`
+	PaymentDueDays        int               `bson:"payment_due_days"`
+	AtRiskDays            int               `bson:"at_risk_days"`
+	SupervisionPhone      string            `bson:"supervision_phone"`
+	TownshipPhones        map[string]string `bson:"township_phones"`
+	Closed                bool              `bson:"closed"`
+	ClosedAt              time.Time         `bson:"closed_at"`
+	ClosedBy              string            `bson:"closed_by"`
+	CreatedAt             time.Time         `bson:"created_at"`
+	CreatedBy             string            `bson:"created_by"`
+	Amendments            []amendmentDoc    `bson:"amendments"`
+	Rev                   int               `bson:"rev"`
 }
 
 type amendmentDoc struct {
@@ -58,7 +59,7 @@ func programToDoc(p domain.Program, rev int) programDoc {
 		MinRebuildAreaM2: p.MinRebuildAreaM2, OldHouseYears: p.OldHouseYears,
 		VillagePublicityDays: p.VillagePublicityDays, TownshipPublicityDays: p.TownshipPublicityDays,
 		PaymentDueDays: p.PaymentDueDays, AtRiskDays: p.AtRiskDays, SupervisionPhone: p.SupervisionPhone,
-		Closed: p.Closed, ClosedAt: p.ClosedAt.UTC(), ClosedBy: p.ClosedBy,
+		TownshipPhones: p.TownshipPhones, Closed: p.Closed, ClosedAt: p.ClosedAt.UTC(), ClosedBy: p.ClosedBy,
 		CreatedAt: p.CreatedAt.UTC(), CreatedBy: p.CreatedBy,
 		Amendments: []amendmentDoc{}, Rev: rev,
 	}
@@ -79,7 +80,7 @@ func programToDomain(d programDoc) domain.Program {
 		MinRebuildAreaM2: d.MinRebuildAreaM2, OldHouseYears: d.OldHouseYears,
 		VillagePublicityDays: d.VillagePublicityDays, TownshipPublicityDays: d.TownshipPublicityDays,
 		PaymentDueDays: d.PaymentDueDays, AtRiskDays: d.AtRiskDays, SupervisionPhone: d.SupervisionPhone,
-		Closed: d.Closed, ClosedAt: d.ClosedAt, ClosedBy: d.ClosedBy, CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy,
+		TownshipPhones: d.TownshipPhones, Closed: d.Closed, ClosedAt: d.ClosedAt, ClosedBy: d.ClosedBy, CreatedAt: d.CreatedAt, CreatedBy: d.CreatedBy,
 	}
 	for _, a := range d.Amendments {
 		am := domain.Amendment{No: a.No, At: a.At, By: a.By, ByName: a.ByName, Reason: a.Reason}

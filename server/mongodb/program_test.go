@@ -15,6 +15,7 @@ func TestProgramRoundTripAndCompareAndSwap(t *testing.T) {
 	s := mustOpen(t, dbtest.New(t)).Programs
 	p := domain.Program2024()
 	p.SupervisionPhone = "12345"
+	p.TownshipPhones = map[string]string{"622923100": "0930-8812346"}
 	p.CreatedAt, p.CreatedBy = t0, "admin"
 	if err := s.Create(ctx, p); err != nil {
 		t.Fatal(err)

@@ -7,17 +7,25 @@ import (
 
 	"go.mongodb.org/mongo-driver/bson"
 	"go.mongodb.org/mongo-driver/mongo"
+	"go.mongodb.org/mongo-driver/mongo/options"
 )
 
 // RefreshToken is the stored record of an opaque refresh token. Only the
 // SHA-256 of the token is kept, so a copy of the database cannot sign in.
-// Tokens issued one from another by rotation share a Family.
+// Tokens issued one from another by rotation share a Family (the session
+// begun by one sign-in) and its SignedInAt.
 type RefreshToken struct {
 	Hash      string    `bson:"_id"`
 	Family    string    `bson:"family"`
 	UserID    string    `bson:"user_id"`
 	IssuedAt  time.Time `bson:"issued_at"`
 	ExpiresAt time.Time `bson:"expires_at"`
+	// SignedInAt is when the session's sign-in happened (zero on tokens
+	// stored before it was recorded: their IssuedAt stands in).
+	SignedInAt time.Time `bson:"signed_in_at,omitempty"`
+	// SessionGen is the user's session generation at sign-in; a token of
+	// an older generation is refused.
+	SessionGen int `bson:"session_gen"`
 }
 
 // Claim is the outcome of using a refresh token.
@@ -43,7 +51,7 @@ func NewTokens(db *mongo.Database) *Tokens {
 
 // Insert stores a new refresh token.
 func (s *Tokens) Insert(ctx context.Context, t RefreshToken) error {
-	t.IssuedAt, t.ExpiresAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC()
+	t.IssuedAt, t.ExpiresAt, t.SignedInAt = t.IssuedAt.UTC(), t.ExpiresAt.UTC(), t.SignedInAt.UTC()
 	if _, err := s.tokens.InsertOne(ctx, t); err != nil {
 		return fmt.Errorf("insert refresh token: %w", err)
 	}
@@ -70,7 +78,7 @@ func (s *Tokens) Use(ctx context.Context, hash string, now time.Time) (Claim, er
 		return Claim{}, err
 	}
 	c := Claim{Token: t}
-	if c.Revoked, err = s.familyRevoked(ctx, t.Family); err != nil || c.Revoked {
+	if c.Revoked, err = s.FamilyRevoked(ctx, t.Family); err != nil || c.Revoked {
 		return c, err
 	}
 	_, err = s.rotations.InsertOne(ctx, bson.M{"_id": hash, "family": t.Family, "at": now.UTC()})
@@ -88,19 +96,26 @@ func (s *Tokens) Use(ctx context.Context, hash string, now time.Time) (Claim, er
 		return c, fmt.Errorf("record refresh rotation: %w", err)
 	}
 	// A revocation may have landed between the check and the insert.
-	if c.Revoked, err = s.familyRevoked(ctx, t.Family); err != nil || c.Revoked {
+	if c.Revoked, err = s.FamilyRevoked(ctx, t.Family); err != nil || c.Revoked {
 		return c, err
 	}
 	c.Won = true
 	return c, nil
 }
 
-func (s *Tokens) familyRevoked(ctx context.Context, family string) (bool, error) {
-	n, err := s.revoked.CountDocuments(ctx, bson.M{"_id": family})
+// FamilyRevoked reports whether the session family has ended (signed out,
+// reuse detected, password changed). Access tokens carry their family and
+// this is asked on every signed-in request, so it is a find by _id alone
+// (the one filter FerretDB answers without reading every document).
+func (s *Tokens) FamilyRevoked(ctx context.Context, family string) (bool, error) {
+	err := s.revoked.FindOne(ctx, bson.M{"_id": family}, options.FindOne().SetProjection(bson.M{"_id": 1})).Err()
+	if isNotFound(err) {
+		return false, nil
+	}
 	if err != nil {
 		return false, fmt.Errorf("check token family: %w", err)
 	}
-	return n > 0, nil
+	return true, nil
 }
 
 // RevokeFamily revokes every token of a family, present and future

@@ -13,11 +13,20 @@ import (
 	"github.com/yongjing/anju/domain"
 )
 
-// Users keeps the people who sign in, in the "users" collection.
-type Users struct{ c *mongo.Collection }
+// Users keeps the people who sign in, in the "users" collection. Writes
+// of one user are serialised in this process: the embedded FerretDB
+// rewrites the whole document on every update, so a rename landing just
+// after a password change could otherwise bring the old session
+// generation back (see case_lock.go).
+type Users struct {
+	c     *mongo.Collection
+	locks *stripes
+}
 
 // NewUsers returns the user store of db.
-func NewUsers(db *mongo.Database) *Users { return &Users{c: db.Collection("users")} }
+func NewUsers(db *mongo.Database) *Users {
+	return &Users{c: db.Collection("users"), locks: new(stripes)}
+}
 
 type userDoc struct {
 	ID           string    `bson:"_id"`
@@ -27,18 +36,21 @@ type userDoc struct {
 	AreaCode     string    `bson:"area_code"`
 	PasswordHash string    `bson:"password_hash"`
 	Disabled     bool      `bson:"disabled"`
+	SessionGen   int       `bson:"session_gen"`
 	CreatedAt    time.Time `bson:"created_at"`
 	UpdatedAt    time.Time `bson:"updated_at"`
 }
 
 func userToDoc(u domain.User) userDoc {
 	return userDoc{ID: u.ID, Username: u.Username, Name: u.Name, Role: string(u.Role), AreaCode: u.AreaCode,
-		PasswordHash: u.PasswordHash, Disabled: u.Disabled, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		PasswordHash: u.PasswordHash, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt.UTC(),
+		UpdatedAt: u.UpdatedAt.UTC()}
 }
 
 func (d userDoc) toDomain() domain.User {
 	return domain.User{ID: d.ID, Username: d.Username, Name: d.Name, Role: domain.Role(d.Role), AreaCode: d.AreaCode,
-		PasswordHash: d.PasswordHash, Disabled: d.Disabled, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+		PasswordHash: d.PasswordHash, Disabled: d.Disabled, SessionGen: d.SessionGen, CreatedAt: d.CreatedAt,
+		UpdatedAt: d.UpdatedAt}
 }
 
 func errUserNotFound() error {
@@ -135,8 +147,13 @@ func (s *Users) List(ctx context.Context, f UserFilter) ([]domain.User, error) {
 }
 
 // Update replaces the editable fields of the stored user u.ID (name, role,
-// area, password hash, disabled, updated time).
+// area, password hash, disabled, updated time). The session generation is
+// not one of them: only EndSessions moves it, and only forward.
 func (s *Users) Update(ctx context.Context, u domain.User) error {
+	unlock := s.locks.lock(u.ID)
+	defer unlock()
+	ctx, cancel := detach(ctx)
+	defer cancel()
 	res, err := s.c.UpdateOne(ctx, bson.M{"_id": u.ID}, bson.M{"$set": bson.M{
 		"name": u.Name, "role": string(u.Role), "area_code": u.AreaCode, "password_hash": u.PasswordHash,
 		"disabled": u.Disabled, "updated_at": u.UpdatedAt.UTC(),
@@ -148,4 +165,24 @@ func (s *Users) Update(ctx context.Context, u domain.User) error {
 		return errUserNotFound()
 	}
 	return nil
+}
+
+// EndSessions moves the user's session generation on and returns the new
+// one: every token minted under an earlier one is refused from now on
+// (password changed or reset, account disabled).
+func (s *Users) EndSessions(ctx context.Context, id string) (int, error) {
+	unlock := s.locks.lock(id)
+	defer unlock()
+	ctx, cancel := detach(ctx)
+	defer cancel()
+	var d userDoc
+	err := s.c.FindOneAndUpdate(ctx, bson.M{"_id": id}, bson.M{"$inc": bson.M{"session_gen": 1}},
+		options.FindOneAndUpdate().SetReturnDocument(options.After)).Decode(&d)
+	if isNotFound(err) {
+		return 0, errUserNotFound()
+	}
+	if err != nil {
+		return 0, fmt.Errorf("end sessions of user %s: %w", id, err)
+	}
+	return d.SessionGen, nil
 }

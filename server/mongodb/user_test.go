@@ -72,3 +72,32 @@ func TestUsersStore(t *testing.T) {
 		}
 	}
 }
+
+// TestEndSessionsOnlyMovesForward: the session generation goes up with
+// each EndSessions and an ordinary update (rename) never brings an older
+// one back.
+func TestEndSessionsOnlyMovesForward(t *testing.T) {
+	ctx := context.Background()
+	s := NewUsers(dbtest.New(t))
+	u := domain.User{ID: "u1", Username: "li.wei", Name: "李伟", Role: domain.RoleVillageCadre, AreaCode: "622923100201"}
+	if err := s.Create(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	stale, _ := s.ByID(ctx, "u1")
+	for want := 1; want <= 2; want++ {
+		got, err := s.EndSessions(ctx, "u1")
+		if err != nil || got != want {
+			t.Fatalf("EndSessions = %d, %v; want %d", got, err, want)
+		}
+	}
+	stale.Name = "李伟伟"
+	if err := s.Update(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	if again, _ := s.ByID(ctx, "u1"); again.SessionGen != 2 || again.Name != "李伟伟" {
+		t.Errorf("after a rename from a stale read: gen %d name %q, want 2 李伟伟", again.SessionGen, again.Name)
+	}
+	if _, err := s.EndSessions(ctx, "ghost"); domain.ErrorKind(err) != domain.KindNotFound {
+		t.Errorf("EndSessions of a missing user: %v", err)
+	}
+}

@@ -61,7 +61,10 @@ export async function adminView(main, app) {
         u.id === app.user.id ? null : h('button', { class: 'btn small ghost', onclick: async () => {
           if (!u.disabled && !confirm(`停用 ${u.name}？停用后该用户在所有手机上立即退出。`)) return;
           try { await api.json('PATCH', '/api/users/' + encodeURIComponent(u.id), { disabled: !u.disabled }); app.rerender(); } catch (err) { toast(err.message, 'bad'); }
-        } }, u.disabled ? '启用' : '停用'))),
+        } }, u.disabled ? '启用' : '停用'),
+        u.id === app.user.id ? null : h('button', { class: 'btn small ghost', title: '密码输错太多次被锁定时，立即解除', onclick: async () => {
+          try { await api.json('POST', '/api/users/' + encodeURIComponent(u.id) + '/unlock'); toast(`已解锁 ${u.name}，现在可以登录`, 'ok'); } catch (err) { toast(err.message, 'bad'); }
+        } }, '解锁'))),
       h('div', { class: 'meta' }, u.username, ' · ', ROLES[u.role] || u.role, ' · ', u.area_name || areaOpts[u.area_code] || u.area_code))))),
     section('新建用户', uf),
     section(`村 (${villages.length})`, villages.length ? h('ul', { class: 'plain' }, villages.map((v) => h('li', {}, v.township, ' · ', v.name, ' ', h('span', { class: 'meta' }, v.code))))

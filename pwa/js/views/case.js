@@ -7,6 +7,7 @@ import { h, clear, section, dl, field, radios, options, toast, today, fmtTime, s
 import * as api from '../api.js';
 import { STAGES, ROLES, HOUSEHOLD_TYPES, STRUCTURES, METHODS, BASES, FLAGS, PHOTO_KINDS, ACTIONS, GRADES, CHECKLIST, CHECK_RESULTS, SIGNERS, WARNINGS, label, yuan, hintText } from '../labels.js';
 import { CREATE } from '../outbox.js';
+import { shanghaiToday } from '../rules.js';
 import { submitAction } from '../submit.js';
 import { photoPicker, queuePhotos } from '../photos.js';
 import { acceptForm } from './accept.js';
@@ -21,8 +22,8 @@ export const FORMS = {
   village_review: {
     fields: [
       { name: 'result', label: '评议结果', type: 'radio', options: { pass: '通过，进入村级公示', fail: '不通过' }, required: req },
-      { name: 'meeting_date', label: '村委评议会议日期', type: 'date', max: 'today', required: (v) => v.result === 'pass', show: (v) => v.result === 'pass', def: today },
-      { name: 'publicity_start', label: '公示张贴日期', type: 'date', max: 'today', required: (v) => v.result === 'pass', show: (v) => v.result === 'pass', def: today },
+      { name: 'meeting_date', label: '村委评议会议日期', type: 'date', max: 'today', min: earliestVillageDate, required: (v) => v.result === 'pass', show: (v) => v.result === 'pass', def: today },
+      { name: 'publicity_start', label: '公示张贴日期', type: 'date', max: 'today', min: earliestVillageDate, required: (v) => v.result === 'pass', show: (v) => v.result === 'pass', def: today },
       { name: 'reason', label: '不通过原因(将告知申请人)', type: 'textarea', required: (v) => v.result === 'fail', show: (v) => v.result === 'fail' },
     ],
     photos: [{ kind: 'meeting' }, { kind: 'notice_village', when: (v) => v.result === 'pass' }],
@@ -46,7 +47,7 @@ export const FORMS = {
   township_review: {
     fields: [
       { name: 'result', label: '初审结果', type: 'radio', options: { pass: '通过，进入乡镇公示', return: '退回村里' }, required: req },
-      { name: 'publicity_start', label: '乡镇公示张贴日期', type: 'date', max: 'today', required: (v) => v.result === 'pass', show: (v) => v.result === 'pass', def: today },
+      { name: 'publicity_start', label: '乡镇公示张贴日期', type: 'date', max: 'today', min: earliestTownshipDate, required: (v) => v.result === 'pass', show: (v) => v.result === 'pass', def: today },
       { name: 'reason', label: '退回原因(村干部可见)', type: 'textarea', required: (v) => v.result === 'return', show: (v) => v.result === 'return' },
     ],
     photos: [{ kind: 'notice_township', when: (v) => v.result === 'pass' }],
@@ -101,6 +102,30 @@ export const FORMS = {
   withdraw: { fields: [{ name: 'reason', label: '撤回原因', type: 'textarea', required: req }] },
 };
 
+// dayOf is the Asia/Shanghai calendar day of an RFC 3339 instant.
+function dayOf(instant) {
+  const t = Date.parse(instant || '');
+  return Number.isFinite(t) ? shanghaiToday(t) : '';
+}
+
+// earliestVillageDate mirrors domain.EarliestVillageDate: the day the
+// application was made, or the day the case last came back to the village.
+function earliestVillageDate(c) {
+  let d = dayOf(c.filed_at || c.created_at);
+  for (const e of c.history || []) {
+    if (e.to_stage === 'applied' && e.from_stage && e.from_stage !== 'applied' && dayOf(e.at) > d) d = dayOf(e.at);
+  }
+  return d;
+}
+
+// earliestTownshipDate mirrors domain.EarliestTownshipDate: the day the
+// village 公示 closed, never before the application.
+function earliestTownshipDate(c) {
+  const d = dayOf(c.filed_at || c.created_at);
+  const closed = (c.village_publicity && c.village_publicity.closed_on) || '';
+  return closed > d ? closed : d;
+}
+
 function openObjections(c) {
   return (c.objections || []).filter((o) => !o.outcome);
 }
@@ -141,7 +166,7 @@ function actionForm(action, c, app, done) {
       const opts = typeof f.options === 'function' ? f.options(c) : f.options;
       el = h('select', { name: f.name }, options(opts, d, '请选择'));
     } else if (f.type === 'textarea') el = h('textarea', { name: f.name, rows: 3 });
-    else el = h('input', { name: f.name, type: f.type, value: d ?? '', max: f.max === 'today' ? today() : null, inputmode: f.type === 'number' ? 'numeric' : null });
+    else el = h('input', { name: f.name, type: f.type, value: d ?? '', max: f.max === 'today' ? today() : null, min: f.min ? f.min(c) || null : null, inputmode: f.type === 'number' ? 'numeric' : null });
     ctl[f.name] = field(f.label, el, { required: Boolean(f.required), name: f.name });
     form.append(ctl[f.name]);
   }
@@ -184,6 +209,7 @@ function actionForm(action, c, app, done) {
       const need = typeof f.required === 'function' ? f.required(values) : f.required;
       if (need && !values[f.name]) errs[f.name] = '请填写' + f.label.replace(/\(.*\)$/, '');
       if (f.type === 'date' && f.max === 'today' && values[f.name] > today()) errs[f.name] = '不能晚于今天';
+      if (f.type === 'date' && f.min && values[f.name] && f.min(c) && values[f.name] < f.min(c)) errs[f.name] = '不能早于' + f.min(c);
       if (values[f.name] !== '') body[f.name] = f.type === 'number' ? Number(values[f.name]) : values[f.name];
     }
     Object.assign(errs, spec.check ? spec.check(values, c) : {});

@@ -134,6 +134,8 @@ export async function queueView(main, app, mine) {
     !mine && (filter || app.user.role === 'leader') ? h('a', { class: 'pad back', href: '#/dashboard', onclick: (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } } }, '← 返回看板') : null,
     h('div', { class: 'row between pad' }, h('h2', {}, mine ? '待我处理' : filter || '全部案件', ` (${items.length}${cursor ? '+' : ''})`), yearPicker(app)),
     mine ? null : search,
+    // How the server understood the search (e.g. only the last 4 digits, or recorded like a reveal).
+    r.data.search && r.data.search.notice ? h('div', { class: 'note' }, r.data.search.notice) : null,
     staleNote(r),
     items.length ? [list, more] : h('div', { class: 'empty' }, mine ? '目前没有等待您处理的案件。' : '没有符合条件的案件。'));
 }

@@ -5,8 +5,8 @@
 import { h, clear, field, options, section, toast } from '../ui.js';
 import { kv } from '../db.js';
 import * as api from '../api.js';
-import { HOUSEHOLD_TYPES, STRUCTURES, METHODS, FLAGS, BASES, GRADES, label, yuan } from '../labels.js';
-import { assess, validateIDNumber } from '../rules.js';
+import { HOUSEHOLD_TYPES, STRUCTURES, METHODS, FLAGS, BASES, label, yuan } from '../labels.js';
+import { assess, validateIDNumber, normalizeNumber } from '../rules.js';
 import { uuid, CREATE } from '../outbox.js';
 import { photoPicker, queuePhotos } from '../photos.js';
 import { currentPosition } from '../image.js';
@@ -35,7 +35,7 @@ export async function newCaseView(main, app) {
   const members = h('div', { class: 'members' });
   const addMember = () => {
     const row = h('div', { class: 'member row wrap' },
-      inp('m_name', { placeholder: '姓名' }), inp('m_id', { placeholder: '身份证号', maxlength: 18, class: 'id' }),
+      inp('m_name', { placeholder: '姓名' }), inp('m_id', { placeholder: '身份证号', maxlength: 30, class: 'id' }),
       inp('m_rel', { placeholder: '与户主关系' }),
       h('button', { type: 'button', class: 'btn small ghost', onclick: () => row.remove() }, '删除'),
       h('div', { class: 'err' }));
@@ -50,7 +50,7 @@ export async function newCaseView(main, app) {
     closedNote, yearField ? section('', yearField) : null,
     section('户主与家庭',
       field('户主姓名', inp('head_name', { required: true, autocomplete: 'off' }), { required: true, name: 'household.head_name' }),
-      field('身份证号', inp('id_number', { maxlength: 18, required: true, autocomplete: 'off', inputmode: 'text' }), { required: true, name: 'household.id_number', hint: '18位，最后一位可为X' }),
+      field('身份证号', inp('id_number', { maxlength: 30, required: true, autocomplete: 'off', inputmode: 'text' }), { required: true, name: 'household.id_number', hint: '18位，最后一位可为X' }),
       field('联系电话', inp('phone', { type: 'tel', inputmode: 'tel', maxlength: 11 }), { name: 'household.phone' }),
       field('户口簿编号', inp('hukou_no', { required: true }), { required: true, name: 'household.hukou_no' }),
       field('农户类型', h('select', { name: 'type', required: true }, options(HOUSEHOLD_TYPES, '', '请选择')), { required: true, name: 'household.type' }),
@@ -62,7 +62,6 @@ export async function newCaseView(main, app) {
       field('结构类型', h('select', { name: 'structure' }, options(STRUCTURES, '', '请选择')), { required: true, name: 'house.structure' }),
       field('建筑面积(㎡)', inp('floor_area_m2', { type: 'number', inputmode: 'decimal', step: '0.1', min: 1 }), { required: true, name: 'house.floor_area_m2' }),
       h('label', { class: 'check' }, h('input', { type: 'checkbox', name: 'only_house', checked: true }), '仅有这一套(院)住房'),
-      field('鉴定等级(已鉴定时填写，用于测算)', h('select', { name: 'appraisal_grade' }, options(GRADES, '', '未鉴定'))),
       h('div', { class: 'row' }, h('button', { type: 'button', class: 'btn small ghost', onclick: async () => {
         gpsNote.textContent = '正在定位…';
         const p = await currentPosition();
@@ -84,14 +83,14 @@ export async function newCaseView(main, app) {
 
   function body() {
     const mem = [...members.querySelectorAll('.member')].map((r) => ({
-      name: r.querySelector('[name=m_name]').value.trim(), id_number: r.querySelector('[name=m_id]').value.trim().toUpperCase(), relation: r.querySelector('[name=m_rel]').value.trim(),
+      name: r.querySelector('[name=m_name]').value.trim(), id_number: normalizeNumber(r.querySelector('[name=m_id]').value), relation: r.querySelector('[name=m_rel]').value.trim(),
     })).filter((m) => m.name || m.id_number);
     const flags = {};
     for (const k of Object.keys(FLAGS)) flags[k] = checked(k);
     const method = form.querySelector('[name=method]:checked');
     return {
       program_year: year, village_code: app.user.area_code,
-      household: { head_name: value('head_name'), id_number: value('id_number').toUpperCase(), phone: value('phone'), hukou_no: value('hukou_no'), type: value('type'), members: mem },
+      household: { head_name: value('head_name'), id_number: normalizeNumber(value('id_number')), phone: value('phone'), hukou_no: normalizeNumber(value('hukou_no')), type: value('type'), members: mem },
       house: { address: value('address'), built_year: Number(value('built_year')) || 0, structure: value('structure'), floor_area_m2: Number(value('floor_area_m2')) || 0, only_house: checked('only_house'), lat: pos.lat, lng: pos.lng },
       method: method ? method.value : '', flags, reapplication_reason: checked('previously_renovated') ? value('reapplication_reason') : '',
     };
@@ -125,7 +124,7 @@ export async function newCaseView(main, app) {
     }
     let memBad = false;
     for (const r of editing ? [] : members.querySelectorAll('.member')) {
-      const id = r.querySelector('[name=m_id]').value.trim();
+      const id = normalizeNumber(r.querySelector('[name=m_id]').value);
       const msg = id ? validateIDNumber(id) : '';
       r.querySelector('.err').textContent = msg;
       if (msg) memBad = true;
@@ -139,10 +138,7 @@ export async function newCaseView(main, app) {
   let timer = null;
   async function liveAssess() {
     const b = body();
-    const req = {
-      program_year: year, household_type: b.household.type, only_house: b.house.only_house, built_year: b.house.built_year,
-      structure: b.house.structure, appraisal_grade: value('appraisal_grade'), method: b.method, floor_area_m2: b.house.floor_area_m2, ...b.flags,
-    };
+    const req = estimateRequest(b);
     if (!req.household_type || !req.structure || !req.built_year) {
       clear(result, h('div', { class: 'hint' }, '填写农户类型、建成年份和结构后显示测算结果。'));
       return;
@@ -171,7 +167,7 @@ export async function newCaseView(main, app) {
   const saveDraft = () => {
     if (fixing || editing) return;
     clearTimeout(draftTimer);
-    draftTimer = setTimeout(() => kv.set(DRAFT, { body: body(), grade: value('appraisal_grade') }).catch(() => {}), 400);
+    draftTimer = setTimeout(() => kv.set(DRAFT, { body: body() }).catch(() => {}), 400);
   };
   form.addEventListener('input', (e) => {
     if (e.target.name) e.target.dataset.touched = '1';
@@ -198,6 +194,9 @@ export async function newCaseView(main, app) {
     if (picker.busy()) { formErr.textContent = '照片还在处理，请稍候'; return; }
     const id = fixing ? fixing.case_id : uuid();
     b.id = id;
+    // The moment the application was made here, before any signal: the
+    // server dates the earliest 村委评议 and 公示 from it.
+    b.filed_at = (fixing && fixing.payload.body.filed_at) || new Date().toISOString();
     b.village_code = fixing ? fixing.payload.body.village_code : b.village_code;
     const btn = form.querySelector('button[type=submit]');
     btn.disabled = true;
@@ -259,7 +258,6 @@ export async function newCaseView(main, app) {
   }
   else if (draft && draft.body.village_code === app.user.area_code) {
     prefill(form, members, addMember, pos, draft.body);
-    form.elements.appraisal_grade.value = draft.grade || '';
     form.prepend(h('div', { class: 'note' }, '已恢复上次未提交的填写内容（照片需重新拍摄）。',
       h('button', { type: 'button', class: 'btn small ghost', onclick: async () => { await kv.del(DRAFT); app.rerender(); } }, '清空重填')));
   } else addMember();
@@ -268,6 +266,19 @@ export async function newCaseView(main, app) {
 }
 
 const DRAFT = 'draft:new-case';
+
+// estimateRequest is the 政策测算 of an application (POST /api/assess, or
+// rules.js assess offline) made only of what the application saves: the
+// filed case's own assessment starts from exactly these facts, so the
+// estimate a cadre is shown is the one the file then says. An appraisal
+// grade is not among them: the county inspector records it later (appraise).
+export function estimateRequest(b) {
+  return {
+    program_year: b.program_year, household_type: b.household.type, only_house: b.house.only_house,
+    built_year: b.house.built_year, structure: b.house.structure, appraisal_grade: '', method: b.method,
+    floor_area_m2: b.house.floor_area_m2, ...b.flags,
+  };
+}
 
 // prefill puts a kept application back into the form.
 function prefill(form, members, addMember, pos, b) {
