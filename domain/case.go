@@ -223,10 +223,13 @@ type Appraisal struct {
 type Approval struct {
 	Method         Method
 	PlannedSubsidy int64 // yuan
-	At             time.Time
-	By             string
-	ArchiveSeq     int    // position in the county's approvals of the program year, from 1
-	ArchiveNo      string // 档案编号, FormatArchiveNo(year, ArchiveSeq): printed on every form
+	// Amendments is how many amendments of the program were in force at
+	// approval: the rules the case keeps (Program.RulesFor).
+	Amendments int
+	At         time.Time
+	By         string
+	ArchiveSeq int    // position in the county's approvals of the program year, from 1
+	ArchiveNo  string // 档案编号, FormatArchiveNo(year, ArchiveSeq): printed on every form
 }
 
 // Agreement is the 施工协议.
@@ -305,10 +308,11 @@ const (
 	WarnDuplicatePhoto = "duplicate_photo"
 	WarnFarFromHouse   = "far_from_house"
 	WarnOutOfOrder     = "out_of_order"
+	WarnProgramAmended = "program_amended"
 )
 
 // WarningCodes lists every warning code.
-var WarningCodes = []string{WarnDuplicatePhoto, WarnFarFromHouse, WarnOutOfOrder}
+var WarningCodes = []string{WarnDuplicatePhoto, WarnFarFromHouse, WarnOutOfOrder, WarnProgramAmended}
 
 // Warning is something a reviewer must see; never silently dropped.
 type Warning struct {
@@ -316,6 +320,7 @@ type Warning struct {
 	PhotoID     string
 	OtherCaseID string
 	OtherPhoto  string
+	Ref         string // what else the finding is about, e.g. "program/2025/amendment/1"
 	Message     string // Chinese
 	At          time.Time
 }
@@ -357,6 +362,9 @@ type Case struct {
 	CreatedAt time.Time
 	CreatedBy string
 	UpdatedAt time.Time
+	// DecidedAt is when the last decision was taken (filing, a correction,
+	// a lifecycle step; not a photo): how long the case has waited since.
+	DecidedAt time.Time
 
 	ReturnReason string // the latest return reason, shown to the cadre until acted on
 	ReturnedBy   Role

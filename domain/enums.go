@@ -291,6 +291,8 @@ func (w Warning) Label() string {
 		return "拍摄位置远离房屋"
 	case WarnOutOfOrder:
 		return "照片时间顺序异常"
+	case WarnProgramAmended:
+		return "年度方案已修订"
 	}
 	return w.Code
 }

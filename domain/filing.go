@@ -8,17 +8,21 @@ import (
 )
 
 // Create files a new case: a village cadre files it for a village in their
-// own area, the filing is cleaned and validated (prepareFiling), and the
-// case starts at applied with version 1 and a "create" history entry.
-// Lifecycle records the client may have sent are dropped. FiledAt is the
-// phone's time of the application, bounded by FilingTime; 身份证号 and the
-// 户口簿 number are normalized (NormalizeNumber).
+// own area, into a program open to new applications (conflict
+// program_closed otherwise), the filing is cleaned and validated
+// (prepareFiling), and the case starts at applied with version 1 and a
+// "create" history entry. Lifecycle records the client may have sent are
+// dropped. FiledAt is the phone's time of the application, bounded by
+// FilingTime; 身份证号 and the 户口簿 number are normalized (NormalizeNumber).
 func Create(c Case, p Program, actor Actor, now time.Time) (Case, error) {
 	if !RoleHas(actor.Role, PermCreateCase) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只有村干部可以提交申请")
 	}
 	if !actorCovers(actor, c.VillageCode) {
 		return Case{}, Errorf(KindForbidden, "forbidden", "只能为本村农户提交申请")
+	}
+	if p.Closed {
+		return Case{}, Errorf(KindConflict, "program_closed", "%d年度已停止受理新申请", p.Year)
 	}
 	n, err := prepareFiling(Case{
 		ID:            c.ID,

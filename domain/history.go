@@ -28,6 +28,25 @@ func appendHistory(c *Case, action Action, actor Actor, from Stage, input map[st
 	}
 	e.Hash = HistoryHash(e)
 	c.History = append(c.History, e)
+	if decides(action) {
+		c.DecidedAt = e.At
+	}
+}
+
+// decides reports whether an entry of action is a decision on the case
+// (filing, a correction, a lifecycle step) rather than evidence added or a
+// value read.
+func decides(action Action) bool { return action != ActionAddPhoto && action != ActionReveal }
+
+// DecidedAtOf is the time of the last decision in a history (zero if
+// none), for cases stored before DecidedAt was kept.
+func DecidedAtOf(h []HistoryEntry) time.Time {
+	for i := len(h) - 1; i >= 0; i-- {
+		if decides(Action(h[i].Action)) {
+			return h[i].At
+		}
+	}
+	return time.Time{}
 }
 
 // canonicalJSON encodes v with sorted object keys (encoding/json sorts map

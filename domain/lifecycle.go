@@ -602,8 +602,8 @@ func approve(n *Case, x ctx) (map[string]any, error) {
 	}
 	no := FormatArchiveNo(n.ProgramYear, in.ArchiveSeq)
 	n.Method = in.Method
-	n.Approval = &Approval{Method: in.Method, PlannedSubsidy: a.SubsidyYuan, At: x.now, By: x.actor.UserID,
-		ArchiveSeq: in.ArchiveSeq, ArchiveNo: no}
+	n.Approval = &Approval{Method: in.Method, PlannedSubsidy: a.SubsidyYuan, Amendments: len(x.p.Amendments),
+		At: x.now, By: x.actor.UserID, ArchiveSeq: in.ArchiveSeq, ArchiveNo: no}
 	n.Stage = StageApproved
 	n.ReturnReason = ""
 	return map[string]any{"method": string(in.Method), "planned_subsidy_yuan": a.SubsidyYuan, "archive_no": no}, nil
@@ -781,7 +781,8 @@ func accept(n *Case, x ctx) (map[string]any, error) {
 		return slices.Index(SignerRoles, p.SignerRole) - slices.Index(SignerRoles, q.SignerRole)
 	})
 	if pass {
-		amt, code, reason := Subsidy(x.p, method, a.MeasuredAreaM2)
+		// The amounts and the minimum area the case was approved under.
+		amt, code, reason := Subsidy(x.p.RulesFor(*n), method, a.MeasuredAreaM2)
 		a.SubsidyYuan = amt
 		if code != "" {
 			a.BlockReason = reason

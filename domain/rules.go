@@ -211,8 +211,10 @@ func (c Case) AssessInput() AssessInput {
 	return in
 }
 
-// Assessment applies Assess to the case's own data (see AssessInput).
-func (c Case) Assessment(p Program) Assessment { return Assess(p, c.AssessInput()) }
+// Assessment applies Assess to the case's own data (see AssessInput)
+// under the rules that bind it (Program.RulesFor: as approved, once
+// approved).
+func (c Case) Assessment(p Program) Assessment { return Assess(p.RulesFor(c), c.AssessInput()) }
 
 func (c *Case) lastPassedAcceptance() *Acceptance {
 	for i := len(c.Acceptances) - 1; i >= 0; i-- {

@@ -48,6 +48,7 @@ var (
 	ruleVoucher       = TextRule{"拨付凭证号", 64, false}
 	rulePlaceName     = TextRule{"名称", 40, false}
 	rulePersonName    = TextRule{"姓名", 32, false}
+	ruleAmendReason   = TextRule{"修订原因", 1000, true}
 )
 
 // stripped are invisible characters that change nothing a person reads

@@ -8,13 +8,18 @@ import { outboxStore, kv } from './db.js';
 import * as api from './api.js';
 import { ROLES } from './labels.js';
 import { PROGRAM_2024 } from './rules.js';
+import { currentOf, keepYear } from './years.js';
 import { loginView } from './views/login.js';
 import { casesView, queueView } from './views/cases.js';
+import { workView } from './views/work.js';
+import { batchView } from './views/batch.js';
+import { loadWork, updateTabCounts } from './signals.js';
 import { newCaseView } from './views/newcase.js';
 import { caseView } from './views/case.js';
 import { dashboardView } from './views/dashboard.js';
 import { outboxView } from './views/outbox.js';
 import { adminView } from './views/admin.js';
+import { programsView } from './views/programs.js';
 import { passwordView } from './views/password.js';
 
 const COUNTY_QUEUE = ['county_inspector', 'county_approver', 'civil_affairs', 'rural_revitalization', 'disburser'];
@@ -25,13 +30,21 @@ function tabs(role) {
   if (role === 'township_officer') return [['#/dashboard', '看板'], ['#/queue', '待办'], ['#/all', '全部'], ['#/outbox', '待发送']];
   if (COUNTY_QUEUE.includes(role)) return [['#/queue', '待办'], ['#/all', '全部'], ['#/outbox', '待发送']];
   if (role === 'leader') return [['#/dashboard', '看板']];
-  if (role === 'admin') return [['#/admin', '用户与村'], ['#/dashboard', '看板']];
+  if (role === 'admin') return [['#/admin', '用户与村'], ['#/programs', '年度方案'], ['#/dashboard', '看板']];
   return [];
 }
 
 const app = {
   user: null,
+  // program is the current program: new applications go into it.
   program: PROGRAM_2024,
+  // programs are every year the server knows; year is the one the lists
+  // and dashboards show (chosen by the person, the current one at first).
+  programs: [],
+  year: PROGRAM_2024.year,
+  yearChosen: false,
+  programOf(year) { return this.programs.find((p) => p.year === year) || this.program; },
+  setYear(y) { this.year = y; this.yearChosen = true; keepYear(y); loadWork(this); },
   outbox: null,
   main: null,
   go(hash) { if (location.hash === hash) route(); else location.hash = hash; },
@@ -57,6 +70,7 @@ async function flush(now = false) {
   const r = navigator.locks ? await navigator.locks.request('anju-outbox', run) : await run();
   if (r && r.sent > 0) {
     window.dispatchEvent(new Event('anju:synced'));
+    loadWork(app);
     // Lists show what the server now holds; forms are never redrawn under the person.
     if (/^#\/(cases|queue|all)?$/.test(location.hash.split('?')[0] || '#/')) route();
   }
@@ -97,7 +111,10 @@ function setOnline() {
 function shell() {
   const u = app.user;
   const nav = tabs(u.role).map(([hash, text]) => h('a', { href: hash, 'data-tab': hash },
-    text, hash === '#/outbox' ? h('span', { class: 'badge', 'data-outbox-count': '', hidden: true }) : null));
+    text, hash === '#/outbox' ? h('span', { class: 'badge', 'data-outbox-count': '', hidden: true }) : null,
+    // The work waiting on the 待办 tab; the cases returned on the cadre's 本村 tab.
+    hash === '#/queue' ? h('span', { class: 'badge', 'data-work-count': 'total', hidden: true }) : null,
+    hash === '#/cases' ? h('span', { class: 'badge', 'data-work-count': 'returned', hidden: true }) : null));
   const root = document.getElementById('app');
   clear(root,
     h('header', { class: 'top' },
@@ -114,6 +131,7 @@ function shell() {
     nav.length > 1 ? h('nav', { class: 'tabs' }, nav) : null);
   setOnline();
   updateBadge();
+  updateTabCounts(app);
 }
 
 function home(role) {
@@ -127,13 +145,15 @@ async function route() {
   for (const a of document.querySelectorAll('nav.tabs a')) a.classList.toggle('on', hash.startsWith(a.dataset.tab));
   const views = {
     cases: () => casesView(app.main, app),
-    queue: () => queueView(app.main, app, true),
+    queue: () => workView(app.main, app),
+    batch: () => batchView(app.main, app, decodeURIComponent(arg.split('?')[0])),
     all: () => queueView(app.main, app, false),
     new: () => newCaseView(app.main, app),
     case: () => caseView(app.main, app, decodeURIComponent(arg)),
     dashboard: () => dashboardView(app.main, app, arg),
     outbox: () => outboxView(app.main, app),
     admin: () => adminView(app.main, app),
+    programs: () => programsView(app.main, app),
     password: () => passwordView(app.main, app),
   };
   const view = views[name];
@@ -154,24 +174,37 @@ async function route() {
   }
 }
 
-// loadProgram picks the newest program the server knows, kept for offline use.
-async function loadProgram() {
+// loadPrograms reads the program years, kept for offline use: the current
+// one is where new applications go, and the lists show it unless the
+// person chose another year.
+async function loadPrograms() {
   try {
     const { data } = await api.cached('/api/programs');
     const list = Array.isArray(data) ? data : (data && data.items) || [];
-    if (list.length) app.program = list.reduce((a, b) => (b.year > a.year ? b : a));
-  } catch { /* keep the last known or the 2024 plan */ }
+    if (!list.length) return false;
+    const before = app.program.year;
+    app.programs = list;
+    app.program = currentOf(list);
+    if (!app.yearChosen || !list.some((p) => p.year === app.year)) app.year = app.program.year;
+    kv.set('programs', list).catch(() => {});
+    return app.program.year !== before;
+  } catch { return false; /* keep the last known or the 2024 plan */ }
 }
 
 async function start() {
   app.user = api.currentUser();
   if (!app.user) { route(); return; }
   shell();
-  const kept = await kv.get('program').catch(() => null);
-  if (kept) app.program = kept;
-  loadProgram().then(() => kv.set('program', app.program).catch(() => {}));
+  const kept = await kv.get('programs').catch(() => null);
+  const year = await kv.get('year').catch(() => null);
+  if (Array.isArray(kept) && kept.length) { app.programs = kept; app.program = currentOf(kept); }
+  app.year = app.program.year;
+  if (year && app.programs.some((p) => p.year === year)) { app.year = year; app.yearChosen = true; }
+  if (!app.programs.length) await loadPrograms();
+  else loadPrograms().then((changed) => { if (changed && !app.yearChosen) route(); });
   if (!location.hash || location.hash === '#/login') location.hash = home(app.user.role);
   else route();
+  loadWork(app);
   flush(true);
   // Refresh the person's name and area quietly when online.
   api.json('GET', '/api/me').then((me) => {
@@ -181,6 +214,8 @@ async function start() {
 }
 
 window.addEventListener('hashchange', route);
+// The admin opened, closed or amended a year: read the years again.
+window.addEventListener('anju:programs', () => { loadPrograms(); });
 window.addEventListener('online', () => { setOnline(); flush(true); });
 window.addEventListener('offline', setOnline);
 window.addEventListener('anju:signedout', (e) => {

@@ -133,6 +133,7 @@ export const WARNINGS = {
   duplicate_photo: '照片与其他案件重复',
   far_from_house: '拍摄位置远离房屋',
   out_of_order: '照片时间顺序异常',
+  program_amended: '年度方案已修订',
 };
 
 export function label(table, key) {

@@ -138,6 +138,14 @@ func (a *App) createCase(c echo.Context) error {
 	if msg := domain.ClientIDProblem("申请编号", req.ID); msg != "" {
 		return domain.InvalidFields(map[string]string{"id": msg})
 	}
+	if req.ProgramYear == 0 {
+		// No year named: the current program (docs/api.md).
+		cur, err := a.currentProgram(ctx, a.Now())
+		if err != nil {
+			return err
+		}
+		req.ProgramYear = cur.Year
+	}
 	p, err := a.program(ctx, req.ProgramYear)
 	if err != nil {
 		if domain.ErrorKind(err) == domain.KindNotFound {
@@ -208,55 +216,13 @@ func (a *App) listCases(c echo.Context) error {
 	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
 		return err
 	}
+	q, err := a.listQuery(c, act)
+	if err != nil {
+		return err
+	}
 	qp := c.QueryParams()
-	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Cursor: qp.Get("cursor"),
-		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
-	search, err := domain.PlanSearch(act, domain.CleanSearch(qp.Get("q")))
-	if e, ok := domain.AsError(err); ok {
-		for k, v := range e.Fields {
-			bad[k] = v
-		}
-	}
-	q.Search = search
-	if v := qp.Get("program_year"); v != "" {
-		y, err := strconv.Atoi(v)
-		if err != nil || y < 2000 || y > 2100 {
-			bad["program_year"] = "年度无效"
-		}
-		q.ProgramYear = y
-	}
-	if v := qp.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			bad["limit"] = "每页条数应在1至200之间"
-		}
-		q.Limit = n
-	}
-	if q.Township != "" && domain.LevelOf(q.Township) != domain.LevelTownship {
-		bad["township"] = "乡镇代码无效"
-	}
-	if q.Village != "" && domain.LevelOf(q.Village) != domain.LevelVillage {
-		bad["village"] = "村代码无效"
-	}
-	if v := qp.Get("stage"); v != "" {
-		for _, s := range strings.Split(v, ",") {
-			if !domain.Stage(s).Valid() {
-				bad["stage"] = "阶段无效"
-			}
-			q.Stages = append(q.Stages, domain.Stage(s))
-		}
-	}
-	if len(bad) > 0 {
-		return domain.InvalidFields(bad)
-	}
 	now := a.Now()
-	if search.By != "" {
-		if err := a.searches.take(act.UserID, now); err != nil {
-			logOf(c).Warn("searches refused", "by", act.UserID)
-			return err
-		}
-	}
+	search := q.Search
 	progs := map[int]domain.Program{}
 	programOf := func(year int) (domain.Program, error) {
 		if p, ok := progs[year]; ok {
@@ -309,6 +275,83 @@ func (a *App) listCases(c echo.Context) error {
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, out)
+}
+
+// listQuery reads the filters every case list shares: program_year,
+// township, village, stage (comma-separated), q, has_warnings, limit and
+// cursor; the list is always inside the caller's area. q is planned by
+// domain.PlanSearch (a head's name, the end of a 身份证号 or the whole
+// number, as the caller's role allows) and matches a 户口簿 number or a
+// village's name too; every search counts against the caller's
+// SearchLimit.
+func (a *App) listQuery(c echo.Context, act domain.Actor) (mongodb.ListQuery, error) {
+	qp := c.QueryParams()
+	bad := map[string]string{}
+	q := mongodb.ListQuery{Area: act.AreaCode, Cursor: qp.Get("cursor"),
+		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
+	text := domain.CleanSearch(qp.Get("q"))
+	search, err := domain.PlanSearch(act, text)
+	if e, ok := domain.AsError(err); ok {
+		for k, v := range e.Fields {
+			bad[k] = v
+		}
+	}
+	q.Search = search
+	if v := qp.Get("program_year"); v != "" {
+		y, err := strconv.Atoi(v)
+		if err != nil || y < 2000 || y > 2100 {
+			bad["program_year"] = "年度无效"
+		}
+		q.ProgramYear = y
+	}
+	if v := qp.Get("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			bad["limit"] = "每页条数应在1至200之间"
+		}
+		q.Limit = n
+	}
+	if q.Township != "" && domain.LevelOf(q.Township) != domain.LevelTownship {
+		bad["township"] = "乡镇代码无效"
+	}
+	if q.Village != "" && domain.LevelOf(q.Village) != domain.LevelVillage {
+		bad["village"] = "村代码无效"
+	}
+	if v := qp.Get("stage"); v != "" {
+		for _, s := range strings.Split(v, ",") {
+			if !domain.Stage(s).Valid() {
+				bad["stage"] = "阶段无效"
+			}
+			q.Stages = append(q.Stages, domain.Stage(s))
+		}
+	}
+	if len(bad) > 0 {
+		return q, domain.InvalidFields(bad)
+	}
+	if search.By != "" {
+		if err := a.searches.take(act.UserID, a.Now()); err != nil {
+			logOf(c).Warn("searches refused", "by", act.UserID)
+			return q, err
+		}
+		q.HukouNo = domain.NormalizeNumber(strings.TrimSpace(text))
+		if search.By == domain.SearchByName {
+			q.QVillages = a.villagesNamed(search.Name, act.AreaCode)
+		}
+	}
+	return q, nil
+}
+
+// villagesNamed lists the villages in area whose name holds text.
+func (a *App) villagesNamed(text, area string) []string {
+	a.areaMu.RLock()
+	defer a.areaMu.RUnlock()
+	var out []string
+	for code, name := range a.areaNames {
+		if domain.LevelOf(code) == domain.LevelVillage && domain.Contains(area, code) && strings.Contains(name, text) {
+			out = append(out, code)
+		}
+	}
+	return out
 }
 
 // flag reads a boolean query parameter ("1" or "true").

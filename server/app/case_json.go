@@ -260,6 +260,7 @@ type warningJSON struct {
 	Code        string    `json:"code"`
 	PhotoID     string    `json:"photo_id"`
 	OtherCaseID string    `json:"other_case_id"`
+	Ref         string    `json:"ref,omitempty"`
 	Message     string    `json:"message"`
 	At          time.Time `json:"at"`
 }
@@ -288,6 +289,7 @@ type caseResponse struct {
 	ReturnReason        string             `json:"return_reason"`
 	CloseReason         string             `json:"close_reason"`
 	Assessment          assessmentJSON     `json:"assessment"`
+	Rules               programRules       `json:"rules"` // the program's rules as they bind the case (as approved, once approved)
 	VillageReview       *villageReviewJSON `json:"village_review"`
 	VillagePublicity    *publicityJSON     `json:"village_publicity"`
 	TownshipPublicity   *publicityJSON     `json:"township_publicity"`
@@ -313,6 +315,7 @@ type caseItem struct {
 	VillageName   string       `json:"village_name"`
 	HeadName      string       `json:"head_name"`
 	IDNumber      string       `json:"id_number"`
+	HukouNo       string       `json:"hukou_no"`
 	ArchiveNo     string       `json:"archive_no"`
 	Stage         domain.Stage `json:"stage"`
 	StageLabel    string       `json:"stage_label"`
@@ -322,6 +325,7 @@ type caseItem struct {
 	WarningsCount int          `json:"warnings_count"`
 	Deadline      deadlineJSON `json:"deadline"`
 	Next          nextJSON     `json:"next"`
+	Work          *workJSON    `json:"work,omitempty"` // in GET /api/queue: the case's place in the caller's work
 }
 
 func toDeadlineJSON(d domain.Deadline) deadlineJSON {
@@ -344,8 +348,9 @@ func nextOf(c domain.Case, act domain.Actor, now time.Time, p domain.Program) ne
 func (a *App) toCaseItem(ctx context.Context, c domain.Case, act domain.Actor, now time.Time, p domain.Program) caseItem {
 	return caseItem{
 		ID: c.ID, ProgramYear: c.ProgramYear, VillageCode: c.VillageCode, VillageName: a.areaName(ctx, c.VillageCode),
-		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber), ArchiveNo: c.ArchiveNo(),
-		Stage: c.Stage, StageLabel: c.Stage.Label(), Version: c.Version, UpdatedAt: c.UpdatedAt.UTC(),
+		HeadName: c.Household.HeadName, IDNumber: domain.MaskID(c.Household.IDNumber), HukouNo: c.Household.HukouNo,
+		ArchiveNo: c.ArchiveNo(),
+		Stage:     c.Stage, StageLabel: c.Stage.Label(), Version: c.Version, UpdatedAt: c.UpdatedAt.UTC(),
 		ReturnReason: c.ReturnReason, WarningsCount: len(c.Warnings),
 		Deadline: toDeadlineJSON(domain.DeadlineStatus(c, p, now)), Next: nextOf(c, act, now, p),
 	}
@@ -375,6 +380,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 		FiledAt: filedAt(c), CreatedAt: c.CreatedAt.UTC(), UpdatedAt: c.UpdatedAt.UTC(), CreatedBy: c.CreatedBy,
 		ReturnReason: c.ReturnReason, CloseReason: c.CloseReason,
 		Assessment:  toAssessmentJSON(c.Assessment(p)),
+		Rules:       rulesOf(p.RulesFor(c)),
 		Objections:  []objectionJSON{},
 		Acceptances: []acceptanceJSON{},
 		Photos:      []photoJSON{},
@@ -436,7 +442,7 @@ func (a *App) toResponse(ctx context.Context, c domain.Case, act domain.Actor, n
 	}
 	for _, w := range c.Warnings {
 		r.Warnings = append(r.Warnings, warningJSON{Code: w.Code, PhotoID: w.PhotoID, OtherCaseID: w.OtherCaseID,
-			Message: w.Message, At: w.At.UTC()})
+			Ref: w.Ref, Message: w.Message, At: w.At.UTC()})
 	}
 	for _, h := range c.History {
 		r.History = append(r.History, toHistoryJSON(h, false))

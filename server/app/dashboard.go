@@ -44,6 +44,16 @@ type dashboardResponse struct {
 	DaysLeft    int         `json:"days_left"`
 	Totals      dashRow     `json:"totals"`
 	Rows        []dashRow   `json:"rows"`
+	// Earlier lists the earlier program years of the area that still have
+	// households overdue, so this year's dashboard does not hide them.
+	Earlier []earlierYear `json:"earlier"`
+}
+
+// earlierYear is an earlier program's unfinished households in the area.
+type earlierYear struct {
+	ProgramYear int         `json:"program_year"`
+	Deadline    domain.Date `json:"deadline"`
+	Overdue     int64       `json:"overdue"`
 }
 
 func newDashRow(code, name string) dashRow {
@@ -140,25 +150,22 @@ func (a *App) dashboard(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := a.dashboardOf(ctx, p, area, a.Now())
+	now := a.Now()
+	res, err := a.dashboardOf(ctx, p, area, now)
 	if err != nil {
+		return err
+	}
+	if res.Earlier, err = a.earlierOverdue(ctx, p.Year, area, now); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Cache-Control", "no-store")
 	return c.JSON(http.StatusOK, res)
 }
 
-// dashboardProgram is the program asked for, or the latest one.
+// dashboardProgram is the program asked for, or the current one.
 func (a *App) dashboardProgram(ctx context.Context, year string) (domain.Program, error) {
 	if year == "" {
-		ps, err := a.DB.Programs.List(ctx)
-		if err != nil {
-			return domain.Program{}, err
-		}
-		if len(ps) == 0 {
-			return domain.Program{}, domain.Errorf(domain.KindNotFound, "program_not_found", "尚未设置改造方案")
-		}
-		return ps[0], nil
+		return a.currentProgram(ctx, a.Now())
 	}
 	y, err := strconv.Atoi(year)
 	if err != nil {
@@ -218,4 +225,32 @@ func (a *App) dashboardOf(ctx context.Context, p domain.Program, area string, no
 	}
 	sort.Slice(res.Rows, func(i, j int) bool { return res.Rows[i].Code < res.Rows[j].Code })
 	return res, nil
+}
+
+// earlierOverdue counts, for each program year before year, the
+// households of area still overdue (from the counters, as the dashboard).
+func (a *App) earlierOverdue(ctx context.Context, year int, area string, now time.Time) ([]earlierYear, error) {
+	ps, err := a.DB.Programs.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []earlierYear{}
+	for _, p := range ps {
+		if p.Year >= year {
+			continue
+		}
+		counts, err := a.DB.Cases.Counts(ctx, p.Year, area)
+		if err != nil {
+			return nil, err
+		}
+		st := newStanding(p, now)
+		row := newDashRow("", "")
+		for _, v := range counts {
+			row.add(v, st)
+		}
+		if row.Overdue > 0 {
+			out = append(out, earlierYear{ProgramYear: p.Year, Deadline: p.Deadline, Overdue: row.Overdue})
+		}
+	}
+	return out, nil
 }

@@ -38,8 +38,10 @@ const demoCases = 208
 
 // loadDemo fills an empty database with sample villages, one user of every
 // role (a cadre per sample village, an officer per sample township) whose
-// passwords it prints, and sample program-2024 cases in every stage, each
-// built step by step by the domain's own rules with generated photos and
+// passwords it prints, and a sample season built around today (see
+// demoSeason): the current program, whose deadline is weeks away, and
+// last year's, with a few households still unfinished. Each case is built
+// step by step by the domain's own rules with generated photos and
 // signatures in the object store, so every file is internally consistent.
 // A database that already has cases or users besides admin is left alone.
 func (a *App) loadDemo(ctx context.Context) error {
@@ -97,27 +99,37 @@ func (a *App) loadDemo(ctx context.Context) error {
 			return err
 		}
 	}
-	p, err := a.program(ctx, 2024)
+	now := a.Now()
+	season, err := a.demoPrograms(ctx, now)
 	if err != nil {
 		return err
 	}
-	targets := []domain.Stage{domain.StageApplied, domain.StageVillagePublicity, domain.StageTownshipReview,
-		domain.StageTownshipPublicity, domain.StageCountyReview, domain.StageApproved, domain.StageConstruction,
-		domain.StageAcceptance, domain.StageAccepted, domain.StagePaid, domain.StageArchived,
-		domain.StageConstruction, domain.StagePaid, domain.StageArchived, domain.StageRejected, domain.StageWithdrawn}
-	// The 档案编号 follow approval order. Every sample case that gets that
-	// far is approved the same time after it was filed, so that order is
-	// the order of filing times (build: now), ties by index.
+	fmt.Fprintf(a.Out, "演示年度：%d年度（完成期限 %s，距今 %d 天）；%d年度已过期限，有少数农户尚未完成。\n",
+		season.cur.Year, season.cur.Deadline, domain.DateOf(now).DaysUntil(season.cur.Deadline), season.prev.Year)
+	// The 档案编号 follow approval order within each program year. Every
+	// sample case that gets that far takes the same steps, hours and days
+	// from its filing to its approval, so that order is the order of
+	// filing times (demoFiledAt), ties by index.
+	plans := make([]demoPlan, demoCases)
 	var approvedOnes []int
-	for i := 0; i < demoCases; i++ {
-		if targets[i%len(targets)].ReachedApproval() {
+	for i := range plans {
+		plans[i] = season.plan(i)
+		if plans[i].target.ReachedApproval() {
 			approvedOnes = append(approvedOnes, i)
 		}
 	}
-	sort.SliceStable(approvedOnes, func(x, y int) bool { return approvedOnes[x]%60 < approvedOnes[y]%60 })
+	sort.SliceStable(approvedOnes, func(x, y int) bool {
+		i, j := approvedOnes[x], approvedOnes[y]
+		if plans[i].p.Year != plans[j].p.Year {
+			return plans[i].p.Year < plans[j].p.Year
+		}
+		return demoFiledAt(plans[i], i).Before(demoFiledAt(plans[j], j))
+	})
 	seqs := make([]int, demoCases)
-	for k, i := range approvedOnes {
-		seqs[i] = k + 1
+	perYear := map[int]int{}
+	for _, i := range approvedOnes {
+		perYear[plans[i].p.Year]++
+		seqs[i] = perYear[plans[i].p.Year]
 	}
 	// Built side by side: the time goes into writing photo files.
 	cases := make([]domain.Case, demoCases)
@@ -129,8 +141,9 @@ func (a *App) loadDemo(ctx context.Context) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				d := &demo{a: a, p: p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i))), archiveSeq: seqs[i]}
-				cases[i], errs[i] = d.build(ctx, i, demoVillages()[i%len(demoVillages())], targets[i%len(targets)])
+				plan := plans[i]
+				d := &demo{a: a, p: plan.p, actors: actors, r: rand.New(rand.NewPCG(2024, uint64(i))), archiveSeq: seqs[i]}
+				cases[i], errs[i] = d.build(ctx, i, demoVillages()[i%len(demoVillages())], plan)
 			}
 		}()
 	}
@@ -151,8 +164,171 @@ func (a *App) loadDemo(ctx context.Context) error {
 	if err := s.Reconcile(ctx); err != nil {
 		return err
 	}
-	a.Log.Info("demo data loaded", "cases", len(cases), "ms", time.Since(start).Milliseconds())
+	a.Log.Info("demo data loaded", "cases", len(cases), "program", season.cur.Year, "ms", time.Since(start).Milliseconds())
 	return nil
+}
+
+// demoSeason is the demo's two programs: the current one, opened about
+// 200 days ago with its deadline 40 days ahead (so households not yet
+// building are at risk, those building are on time), and the year before,
+// whose deadline has passed.
+type demoSeason struct {
+	today     domain.Date
+	cur, prev domain.Program
+}
+
+// demoPrograms opens the demo's programs from the 2024 plan's rules, as an
+// admin would: the current year Y (the year of 200 days ago, 2025 at the
+// earliest) and Y−1 (the 2024 plan itself when Y is 2025).
+func (a *App) demoPrograms(ctx context.Context, now time.Time) (demoSeason, error) {
+	today := domain.DateOf(now)
+	opened := today.AddDays(-200)
+	y := max(opened.Time().Year(), 2025)
+	admin := domain.Actor{UserID: "demo", Name: "演示数据", Role: domain.RoleAdmin, AreaCode: domain.CountyCode}
+	base, err := a.program(ctx, 2024)
+	if err != nil {
+		return demoSeason{}, err
+	}
+	put := func(p domain.Program) (domain.Program, error) {
+		old, err := a.DB.Programs.GetRev(ctx, p.Year)
+		if err != nil && domain.ErrorKind(err) != domain.KindNotFound {
+			return p, err
+		}
+		var oldP *domain.Program
+		if err == nil {
+			oldP = &old.Program
+		}
+		if p, err = domain.SetProgram(p, oldP, 0, admin, now); err != nil {
+			return p, err
+		}
+		if oldP != nil {
+			return p, a.DB.Programs.Update(ctx, old, p)
+		}
+		return p, a.DB.Programs.Create(ctx, p)
+	}
+	prev := base
+	if y-1 > 2024 {
+		if prev, err = put(domain.NextProgram(base, y-1)); err != nil {
+			return demoSeason{}, fmt.Errorf("demo program %d: %w", y-1, err)
+		}
+	}
+	phone := "12345"
+	cur := domain.NextProgram(prev, y).With(domain.ProgramPatch{StartsOn: &opened, Deadline: ptrTo(today.AddDays(40)), SupervisionPhone: &phone})
+	if cur, err = put(cur); err != nil {
+		return demoSeason{}, fmt.Errorf("demo program %d: %w", y, err)
+	}
+	return demoSeason{today: today, cur: cur, prev: prev}, nil
+}
+
+func ptrTo[T any](v T) *T { return &v }
+
+// demoPlan is what sample household i becomes: its program, the stage it
+// is taken to, and the day it reached that stage.
+type demoPlan struct {
+	p       domain.Program
+	target  domain.Stage
+	reached domain.Date
+	notice  bool // a 公示 that can close on reached + its days: its notice photo is filed
+}
+
+// demoTargets are the stages of the current program's households, in turn.
+func demoTargets() []domain.Stage {
+	return []domain.Stage{domain.StageApplied, domain.StageVillagePublicity, domain.StageTownshipReview,
+		domain.StageTownshipPublicity, domain.StageCountyReview, domain.StageApproved, domain.StageConstruction,
+		domain.StageAcceptance, domain.StageAccepted, domain.StagePaid, domain.StageArchived,
+		domain.StageConstruction, domain.StagePaid, domain.StageArchived, domain.StageRejected, domain.StageWithdrawn}
+}
+
+// plan decides household i. Every ninth is last year's: most finished,
+// some still building or waiting — overdue now. Of this year's, half the
+// 公示 running end today (the others are days in), a third of the accepted
+// are unpaid past the payment limit, and the rest reached their stage
+// between yesterday and a few weeks ago.
+func (s demoSeason) plan(i int) demoPlan {
+	if i%9 == 4 {
+		targets := []domain.Stage{domain.StageConstruction, domain.StageAcceptance, domain.StageApproved,
+			domain.StageArchived, domain.StagePaid, domain.StageArchived}
+		return demoPlan{p: s.prev, target: targets[(i/9)%len(targets)], reached: s.prev.Deadline.AddDays(-(5 + (i*7)%60))}
+	}
+	target := demoTargets()[i%len(demoTargets())]
+	age := map[domain.Stage]int{
+		domain.StageApplied: 1 + i%14, domain.StageTownshipReview: 1 + i%6, domain.StageCountyReview: 1 + i%10,
+		domain.StageApproved: 1 + i%12, domain.StageConstruction: 3 + i%50, domain.StageAcceptance: 1 + i%8,
+		domain.StageAccepted: 3 + i%20, domain.StagePaid: 1 + i%25, domain.StageArchived: 1 + i%40,
+		domain.StageRejected: 5 + i%60, domain.StageWithdrawn: 5 + i%60,
+	}[target]
+	pl := demoPlan{p: s.cur, target: target}
+	switch target {
+	case domain.StageVillagePublicity, domain.StageTownshipPublicity:
+		days := s.cur.VillagePublicityDays
+		if target == domain.StageTownshipPublicity {
+			days = s.cur.TownshipPublicityDays
+		}
+		// Ends today, or runs on for a few more days.
+		if age = days; (i/len(demoTargets()))%2 == 1 {
+			age = 2 + i%3
+		}
+		pl.notice = age == days
+	case domain.StageAccepted:
+		if (i/len(demoTargets()))%3 == 0 {
+			age = s.cur.PaymentDueDays + 5 + i%15 // unpaid past the limit
+		}
+	}
+	pl.reached = s.today.AddDays(-age)
+	return pl
+}
+
+// demoGap is how many days a sample case waits at stage before its next
+// step (the publicity periods exactly their days, so a 公示 closes on the
+// day it may).
+func demoGap(p domain.Program, s domain.Stage, i int) int {
+	switch s {
+	case domain.StageVillagePublicity:
+		return p.VillagePublicityDays
+	case domain.StageTownshipReview:
+		return 2
+	case domain.StageTownshipPublicity:
+		return p.TownshipPublicityDays
+	case domain.StageCountyReview:
+		return 4
+	case domain.StageApproved:
+		return 5
+	case domain.StageConstruction:
+		return 40
+	case domain.StageAcceptance:
+		return 6
+	case domain.StageAccepted:
+		return 10 + i%30
+	case domain.StagePaid:
+		return 7
+	}
+	return 0
+}
+
+// demoPath is the stages a sample case passes through before target.
+func demoPath(target domain.Stage) []domain.Stage {
+	if target == domain.StageRejected || target == domain.StageWithdrawn {
+		return nil
+	}
+	var out []domain.Stage
+	for _, s := range domain.Stages {
+		if s == target {
+			break
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// demoFiledAt is when sample household i of plan is filed: as many days
+// before the day it reached its stage as the steps before take, early in
+// the morning (Shanghai), so the day's steps stay on that day.
+func demoFiledAt(plan demoPlan, i int) time.Time {
+	day := plan.reached
+	for _, s := range demoPath(plan.target) {
+		day = day.AddDays(-demoGap(plan.p, s, i))
+	}
+	return day.Time().Add(time.Duration(5+i%30) * time.Minute)
 }
 
 // demo builds sample cases.
@@ -186,8 +362,11 @@ func demoIDNumber(i, birthYear int) string {
 	return first17 + string("10X98765432"[sum%11])
 }
 
-// build files sample household i in village v and takes it to stage target.
-func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.Stage) (domain.Case, error) {
+// build files sample household i in village v and takes it to the stage
+// of its plan, filed early enough that it reaches that stage on the day
+// planned: every wait is a day count (demoGap), every step an hour.
+func (d *demo) build(ctx context.Context, i int, v domain.Area, plan demoPlan) (domain.Case, error) {
+	target := plan.target
 	tw := domain.TownshipOf(v.Code)
 	vi := 0
 	for k, x := range demoVillages() {
@@ -208,7 +387,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 	head := demoSurnames()[i%len(demoSurnames())] + demoGiven()[(i/len(demoSurnames()))%len(demoGiven())]
 	lat, lng := 35.93+float64(vi)*0.02+d.r.Float64()*0.005, 103.32+float64(vi)*0.02+d.r.Float64()*0.005
 	filed := domain.Case{
-		ID: fmt.Sprintf("demo-%04d-%s", i, hex.EncodeToString([]byte{byte(i * 37), byte(i * 11)})), ProgramYear: 2024, VillageCode: v.Code,
+		ID: fmt.Sprintf("demo-%04d-%s", i, hex.EncodeToString([]byte{byte(i * 37), byte(i * 11)})), ProgramYear: d.p.Year, VillageCode: v.Code,
 		Household: domain.Household{HeadName: head, IDNumber: demoIDNumber(i, 1950+i%30), Phone: fmt.Sprintf("139%08d", 9300000+i),
 			HukouNo: fmt.Sprintf("YJ%06d", 100000+i), Type: htype,
 			Members: []domain.Member{{Name: demoSurnames()[(i+3)%len(demoSurnames())] + "氏", IDNumber: demoIDNumber(i+5000, 1955+i%30), Relation: "配偶"}}},
@@ -216,7 +395,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 			Structure: structures[i%len(structures)], FloorAreaM2: float64(48 + i%40), OnlyHouse: true, Lat: lat, Lng: lng},
 		Method: method,
 	}
-	now := time.Date(2024, 3, 1, 1, 0, 0, 0, time.UTC).Add(time.Duration(i%60) * 4 * time.Hour)
+	now := demoFiledAt(plan, i)
 	c, err := domain.Create(filed, d.p, cadre, now)
 	if err != nil {
 		return c, err
@@ -268,19 +447,19 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 			}
 		case domain.StageVillagePublicity:
 			if err = photo(cadre, domain.PhotoNoticeVillage); err == nil {
-				now = now.Add(time.Duration(d.p.VillagePublicityDays+1) * 24 * time.Hour)
+				now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 				err = step(cadre, domain.ActionCloseVillagePublicity, domain.ActionInput{})
 			}
 		case domain.StageTownshipReview:
-			now = now.Add(3 * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			err = step(officer, domain.ActionTownshipReview, domain.ActionInput{Result: "pass", PublicityStart: today()})
 		case domain.StageTownshipPublicity:
 			if err = photo(officer, domain.PhotoNoticeTownship); err == nil {
-				now = now.Add(time.Duration(d.p.TownshipPublicityDays+1) * 24 * time.Hour)
+				now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 				err = step(officer, domain.ActionCloseTownshipPublicity, domain.ActionInput{})
 			}
 		case domain.StageCountyReview:
-			now = now.Add(4 * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			certifier := d.actors["demo-civil"]
 			if htype.Certifier() == domain.RoleRuralRevitalization {
 				certifier = d.actors["demo-rural"]
@@ -290,7 +469,7 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 				grade = domain.GradeC
 			}
 			if err = step(certifier, domain.ActionVerifyHousehold, domain.ActionInput{Result: "pass",
-				CertificateRef: fmt.Sprintf("永民认〔2024〕%d号", 100+i)}); err != nil {
+				CertificateRef: fmt.Sprintf("永民认〔%d〕%d号", d.p.Year, 100+i)}); err != nil {
 				break
 			}
 			if err = photo(d.actors["demo-inspector"], domain.PhotoAppraisal); err != nil {
@@ -302,18 +481,18 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 			}
 			err = step(d.actors["demo-approver"], domain.ActionApprove, domain.ActionInput{Method: method, ArchiveSeq: d.archiveSeq})
 		case domain.StageApproved:
-			now = now.Add(5 * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			if err = photo(cadre, domain.PhotoAgreement); err == nil {
 				err = step(cadre, domain.ActionStartConstruction, domain.ActionInput{BuilderName: "示例工匠" + demoGiven()[i%len(demoGiven())],
 					BuilderCertNo: fmt.Sprintf("LX-GJ-%04d", i), StartDate: today(), PlannedFinish: today().AddDays(75)})
 			}
 		case domain.StageConstruction:
-			now = now.Add(40 * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			if err = photo(officer, domain.PhotoProgress, domain.PhotoCompletion); err == nil {
 				err = step(officer, domain.ActionRequestAcceptance, domain.ActionInput{})
 			}
 		case domain.StageAcceptance:
-			now = now.Add(6 * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			kinds := []domain.PhotoKind{domain.PhotoAcceptance}
 			if method == domain.MethodRebuild {
 				kinds = append(kinds, domain.PhotoDemolition)
@@ -329,16 +508,26 @@ func (d *demo) build(ctx context.Context, i int, v domain.Area, target domain.St
 				MeasuredAreaM2: c.House.FloorAreaM2 + 2, Storeys: 1, Signatures: sigs,
 				Checklist: domain.Checklist{RingBeams: "pass", TieColumns: "pass", TieBars: "pass", Foundation: "pass", Walls: "pass", Roof: "pass"}})
 		case domain.StageAccepted:
-			now = now.Add(time.Duration(10+i%30) * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			err = step(d.actors["demo-disburser"], domain.ActionDisburse, domain.ActionInput{Bank: "甘肃省农村信用社",
-				AccountNo: fmt.Sprintf("6228480%012d", 400000000+i), PayeeName: head, VoucherNo: fmt.Sprintf("YJZF-2024-%04d", i), PaidOn: today()})
+				AccountNo: fmt.Sprintf("6228480%012d", 400000000+i), PayeeName: head, VoucherNo: fmt.Sprintf("YJZF-%d-%04d", d.p.Year, i), PaidOn: today()})
 		case domain.StagePaid:
-			now = now.Add(7 * 24 * time.Hour)
+			now = now.AddDate(0, 0, demoGap(d.p, c.Stage, i))
 			err = step(officer, domain.ActionArchive, domain.ActionInput{})
 		default:
 			err = fmt.Errorf("cannot reach %s from %s", target, c.Stage)
 		}
 		if err != nil {
+			return c, err
+		}
+	}
+	if plan.notice {
+		// The notice is up and photographed: the 公示 can close on its last day.
+		kind, by := domain.PhotoNoticeVillage, cadre
+		if c.Stage == domain.StageTownshipPublicity {
+			kind, by = domain.PhotoNoticeTownship, officer
+		}
+		if err := photo(by, kind); err != nil {
 			return c, err
 		}
 	}

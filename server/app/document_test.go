@@ -277,11 +277,18 @@ func TestNoticeListsTheHouseholdsOnPublicityWithoutIDNumbers(t *testing.T) {
 	ts := newTestServer(t)
 	ts.SetNow(walkStart)
 	s := newStaff(t, ts, vilA)
-	ts.App.DB.Programs.Put(context.Background(), func() domain.Program {
-		p := domain.Program2024()
+	func() {
+		ctx := context.Background()
+		old, err := ts.App.DB.Programs.GetRev(ctx, 2024)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := old.Program
 		p.SupervisionPhone = "0930-8812345"
-		return p
-	}())
+		if err := ts.App.DB.Programs.Update(ctx, old, p); err != nil {
+			t.Fatal(err)
+		}
+	}()
 	// Three households of 示例村一 reviewed on 2024-03-01, one of the next
 	// village the same day, one of 示例村一 on another day.
 	for i, id := range []string{"n-1", "n-2", "n-3"} {

@@ -54,10 +54,17 @@ func (a *App) routes(e *echo.Echo) {
 
 	api.GET("/programs", a.listPrograms)
 	api.POST("/programs", a.createProgram)
+	api.GET("/programs/:year", a.getProgram)
+	api.POST("/programs/:year/amendments", a.amendProgram)
+	api.POST("/programs/:year/close", a.closeProgram)
+	api.POST("/programs/:year/open", a.openProgram)
 	api.POST("/assess", a.assess)
 
 	api.POST("/cases", a.createCase)
 	api.GET("/cases", a.listCases)
+	api.GET("/queue", a.workQueue)
+	api.GET("/batch/:action", a.previewBatch)
+	api.POST("/batch/:action", a.runBatch)
 	api.GET("/cases/:id", a.getCase)
 	api.PATCH("/cases/:id", a.editCase)
 	api.POST("/cases/:id/actions/:action", a.caseAction, bodyLimit(2<<20))

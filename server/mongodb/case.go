@@ -359,7 +359,12 @@ type ListQuery struct {
 	// Search, when its By is set, keeps the cases it matches: the head's
 	// name containing Name, the head's 身份证号 ending in IDTail or being
 	// IDNumber, as domain.PlanSearch decided for the searcher.
-	Search      domain.Search
+	Search domain.Search
+	// HukouNo and QVillages widen a Search: a case whose 户口簿 number is
+	// HukouNo, or whose village is one of QVillages (named like the
+	// searched text), matches too.
+	HukouNo     string
+	QVillages   []string
 	HasWarnings bool
 	// Keep, when set, is applied to each case after the database filter
 	// (for "awaiting my action", which only the domain can decide).
@@ -393,30 +398,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if s.view != nil && !s.ListFromDB {
 		return s.listView(ctx, q)
 	}
-	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
-	if q.ProgramYear != 0 {
-		and = append(and, bson.M{"program_year": q.ProgramYear})
-	}
-	if q.Township != "" {
-		and = append(and, bson.M{"township_code": q.Township})
-	}
-	if q.Village != "" {
-		and = append(and, bson.M{"village_code": q.Village})
-	}
-	if q.Stages != nil {
-		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
-	}
-	if q.HasWarnings {
-		and = append(and, bson.M{"has_warnings": true})
-	}
-	switch q.Search.By {
-	case domain.SearchByName:
-		and = append(and, bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(q.Search.Name)}})
-	case domain.SearchByIDTail:
-		and = append(and, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(q.Search.IDTail) + "$"}})
-	case domain.SearchByIDNumber:
-		and = append(and, bson.M{"id_hash": IDNumberHash(q.Search.IDNumber)})
-	}
+	and := filterOf(q)
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -465,6 +447,93 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	return page, nil
 }
 
+// filterOf is the database filter of q's area, year and filters (the
+// cursor and Keep aside), for the indexes EnsureIndexes makes.
+func filterOf(q ListQuery) bson.A {
+	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
+	if q.ProgramYear != 0 {
+		and = append(and, bson.M{"program_year": q.ProgramYear})
+	}
+	if q.Township != "" {
+		and = append(and, bson.M{"township_code": q.Township})
+	}
+	if q.Village != "" {
+		and = append(and, bson.M{"village_code": q.Village})
+	}
+	if q.Stages != nil {
+		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
+	}
+	if q.HasWarnings {
+		and = append(and, bson.M{"has_warnings": true})
+	}
+	if q.Search.By != "" {
+		var or bson.A
+		switch q.Search.By {
+		case domain.SearchByName:
+			or = append(or, bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(q.Search.Name)}})
+		case domain.SearchByIDTail:
+			or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(q.Search.IDTail) + "$"}})
+		case domain.SearchByIDNumber:
+			or = append(or, bson.M{"id_hash": IDNumberHash(q.Search.IDNumber)})
+		}
+		if q.HukouNo != "" {
+			or = append(or, bson.M{"household.hukou_no": q.HukouNo})
+		}
+		if len(q.QVillages) > 0 {
+			or = append(or, bson.M{"village_code": bson.M{"$in": q.QVillages}})
+		}
+		and = append(and, bson.M{"$or": or})
+	}
+	return and
+}
+
+// Each calls fn with every case q selects (its Limit, Cursor and Keep
+// aside), in no particular order, as List returns them: for work queues,
+// which group and sort by the domain's rules. From the view on FerretDB,
+// from an indexed query on MongoDB.
+func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) error) error {
+	if q.Stages != nil && len(q.Stages) == 0 || !searchable(q.Search) {
+		return nil
+	}
+	if s.view != nil && !s.ListFromDB {
+		v, err := s.ensureView(ctx)
+		if err != nil {
+			return err
+		}
+		m := newMatcher(q)
+		v.mu.RLock()
+		var hits []domain.Case
+		for _, e := range v.byID {
+			if m.matches(e) {
+				hits = append(hits, e.c)
+			}
+		}
+		v.mu.RUnlock()
+		for _, c := range hits {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	cur, err := s.cases.Find(ctx, bson.M{"$and": filterOf(q)},
+		options.Find().SetProjection(bson.M{"history": 0}).SetBatchSize(500))
+	if err != nil {
+		return fmt.Errorf("walk cases: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d caseDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("decode case: %w", err)
+		}
+		if err := fn(entryOf(toDomain(d)).c); err != nil {
+			return err
+		}
+	}
+	return cur.Err()
+}
+
 // searchable reports whether s can match anything: no search, or one
 // with the value its By names.
 func searchable(s domain.Search) bool {
@@ -481,9 +550,9 @@ func searchable(s domain.Search) bool {
 	return false
 }
 
-// matcher is s (searchable) as a test of the list view's entries, as the
-// database query of List applies it.
-func matcher(s domain.Search) func(viewEntry) bool {
+// searchMatcher is s (searchable) as a test of the list view's entries,
+// as the database query of List applies it (HukouNo and QVillages aside).
+func searchMatcher(s domain.Search) func(viewEntry) bool {
 	switch s.By {
 	case domain.SearchByName:
 		return func(e viewEntry) bool { return strings.Contains(e.c.Household.HeadName, s.Name) }

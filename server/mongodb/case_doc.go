@@ -28,6 +28,7 @@ type caseDoc struct {
 	CreatedAt     time.Time         `bson:"created_at"`
 	CreatedBy     string            `bson:"created_by"`
 	UpdatedAt     time.Time         `bson:"updated_at"`
+	DecidedAt     time.Time         `bson:"decided_at"`
 	ReturnReason  string            `bson:"return_reason"`
 	ReturnedBy    domain.Role       `bson:"returned_by"`
 	CloseReason   string            `bson:"close_reason"`
@@ -138,6 +139,7 @@ type appraisalDoc struct {
 type approvalDoc struct {
 	Method         domain.Method `bson:"method"`
 	PlannedSubsidy int64         `bson:"planned_subsidy_yuan"`
+	Amendments     int           `bson:"rules_amendments"`
 	At             time.Time     `bson:"at"`
 	By             string        `bson:"by"`
 	ArchiveSeq     int           `bson:"archive_seq"`
@@ -220,6 +222,7 @@ type warningDoc struct {
 	PhotoID     string    `bson:"photo_id"`
 	OtherCaseID string    `bson:"other_case_id"`
 	OtherPhoto  string    `bson:"other_photo"`
+	Ref         string    `bson:"ref,omitempty"`
 	Message     string    `bson:"message"`
 	At          time.Time `bson:"at"`
 }
@@ -289,7 +292,7 @@ func toDoc(c domain.Case, filingHash string) caseDoc {
 		Flags:         flagsDoc(c.Flags),
 		Reapplication: c.Reapplication,
 		Stage:         c.Stage, Version: c.Version,
-		FiledAt: c.FiledAt, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt,
+		FiledAt: c.FiledAt, CreatedAt: c.CreatedAt, CreatedBy: c.CreatedBy, UpdatedAt: c.UpdatedAt, DecidedAt: c.DecidedAt,
 		ReturnReason: c.ReturnReason, ReturnedBy: c.ReturnedBy, CloseReason: c.CloseReason,
 		TownshipAt: c.TownshipReviewAt, SelfCheckAt: c.SelfCheckAt, ArchivedAt: c.ArchivedAt,
 		Objections: []objectionDoc{}, Acceptances: []acceptanceDoc{}, Photos: []photoDoc{},
@@ -393,6 +396,7 @@ func toDomain(d caseDoc) domain.Case {
 		Reapplication: d.Reapplication,
 		Stage:         d.Stage, Version: d.Version,
 		FiledAt: utc(d.FiledAt), CreatedAt: utc(d.CreatedAt), CreatedBy: d.CreatedBy, UpdatedAt: utc(d.UpdatedAt),
+		DecidedAt:    utc(d.DecidedAt),
 		ReturnReason: d.ReturnReason, ReturnedBy: d.ReturnedBy, CloseReason: d.CloseReason,
 		TownshipReviewAt: utc(d.TownshipAt), SelfCheckAt: utc(d.SelfCheckAt), ArchivedAt: utc(d.ArchivedAt),
 	}
@@ -469,6 +473,9 @@ func toDomain(d caseDoc) domain.Case {
 		x := domain.HistoryEntry(h)
 		x.At = utc(x.At)
 		c.History = append(c.History, x)
+	}
+	if c.DecidedAt.IsZero() { // stored before the time of the last decision was kept
+		c.DecidedAt = domain.DecidedAtOf(c.History)
 	}
 	return c
 }

@@ -56,7 +56,7 @@ func fullCase() domain.Case {
 	c.Verification = &domain.Verification{Passed: true, Department: domain.RoleCivilAffairs, CertificateRef: "民-1", At: t0, By: "u5"}
 	c.Appraisal = &domain.Appraisal{Grade: domain.GradeD, Structure: domain.StructureEarth, BuiltYear: 1980, Notes: "n",
 		Bases: []domain.Basis{domain.BasisAppraisedDangerous, domain.BasisEarth}, At: t0, By: "u3"}
-	c.Approval = &domain.Approval{Method: domain.MethodRebuild, PlannedSubsidy: 30000, At: t0, By: "u4",
+	c.Approval = &domain.Approval{Method: domain.MethodRebuild, PlannedSubsidy: 30000, Amendments: 2, At: t0, By: "u4",
 		ArchiveSeq: 7, ArchiveNo: domain.FormatArchiveNo(2024, 7)}
 	c.Agreement = &domain.Agreement{BuilderName: "张", BuilderCertNo: "C1", StartDate: "2024-04-01", PlannedFinish: "2024-07-01", At: t0, By: "u1"}
 	c.SelfCheckAt = t0.Add(2 * time.Hour)
@@ -67,9 +67,10 @@ func fullCase() domain.Case {
 	c.Payment = &domain.Payment{AmountYuan: 30000, Bank: "农信", AccountNo: "6230000000000001234", PayeeName: c.Household.HeadName,
 		VoucherNo: "V1", PaidOn: "2024-08-01", At: t0, By: "u6"}
 	c.ArchivedAt = t0.Add(3 * time.Hour)
+	c.DecidedAt = t0.Add(3 * time.Hour)
 	c.Photos = []domain.Photo{{ID: "p1", Kind: domain.PhotoHukou, TakenAt: t0, Lat: 35.9, Lng: 103.3, Accuracy: 5, ReceivedAt: t0,
 		UploadedBy: "u1", SHA256: "cd", PHash: 1<<63 + 5, Size: 1000, Width: 10, Height: 20, Format: "jpeg", ObjectKey: "k", ThumbKey: "t"}}
-	c.Warnings = []domain.Warning{{Code: domain.WarnFarFromHouse, PhotoID: "p1", OtherCaseID: "x", OtherPhoto: "y", Message: "远", At: t0}}
+	c.Warnings = []domain.Warning{{Code: domain.WarnFarFromHouse, PhotoID: "p1", OtherCaseID: "x", OtherPhoto: "y", Ref: "r", Message: "远", At: t0}}
 	c.History = append(c.History, domain.HistoryEntry{Seq: 2, Action: "archive", ActorID: "u2", ActorName: "王",
 		ActorRole: domain.RoleTownshipOfficer, ActorArea: "622923100", At: t0, FromStage: domain.StagePaid,
 		ToStage: domain.StageArchived, Input: "{}", PrevHash: "h1", Hash: "h2"})
@@ -585,6 +586,7 @@ func TestMongoDBPaths(t *testing.T) {
 		"list":       TestListFiltersAndPages,
 		"counters":   TestCountersFollowWritesAndReconcile,
 		"round trip": TestCaseRoundTripKeepsTheWholeFile,
+		"scan":       TestScanAndCountOfAProgramYear,
 		"heal keys":  TestReconcileReservesNumbersFiledInAnotherForm,
 		"numbers":    TestRacingApprovalsGetConsecutiveArchiveNumbers,
 		"give back":  TestARefusedOrFailedApprovalGivesItsNumberBack,

@@ -331,3 +331,17 @@ func cloneCounts(vc VillageCounts) VillageCounts {
 	}
 	return vc
 }
+
+// CountOf is how many cases program year has, from the counters (memory
+// on FerretDB, a few small documents on MongoDB).
+func (s *Cases) CountOf(ctx context.Context, year int) (int64, error) {
+	vs, err := s.Counts(ctx, year, domain.CountyCode)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	for _, v := range vs {
+		n += v.Total
+	}
+	return n, nil
+}

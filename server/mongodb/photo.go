@@ -12,9 +12,11 @@ import (
 )
 
 // sameWarning reports whether a and b are the same finding (the time and
-// wording may differ between the upload and a start-up reconciliation).
+// wording may differ between the upload and a start-up reconciliation, or
+// between two runs of an amendment's warnings).
 func sameWarning(a, b domain.Warning) bool {
-	return a.Code == b.Code && a.PhotoID == b.PhotoID && a.OtherCaseID == b.OtherCaseID && a.OtherPhoto == b.OtherPhoto
+	return a.Code == b.Code && a.PhotoID == b.PhotoID && a.OtherCaseID == b.OtherCaseID && a.OtherPhoto == b.OtherPhoto &&
+		a.Ref == b.Ref
 }
 
 // AddWarnings adds to case id those of ws it does not list yet, and

@@ -41,7 +41,7 @@ export function acceptForm(c, app, done) {
 
   const val = (n) => (form.querySelector(`[name="${n}"]:checked`) || {}).value || '';
   const update = () => {
-    const r = areaRule(method, area.value, app.program);
+    const r = areaRule(method, area.value, c.rules || app.programOf(c.program_year));
     rule.textContent = r.message;
     rule.className = 'arearule ' + (r.ok ? 'ok' : 'bad');
     rule.dataset.subsidy = String(r.subsidy_yuan);

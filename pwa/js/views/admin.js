@@ -1,4 +1,4 @@
-// 管理员: the users and the villages (a minimal page; programs stay in the API).
+// 管理员: the users and the villages (the program years: programs.js).
 
 import { h, clear, field, options, section, toast, spinner } from '../ui.js';
 import * as api from '../api.js';

@@ -27,6 +27,7 @@ export const FORMS = {
       { name: 'reason', label: '不通过原因(将告知申请人)', type: 'textarea', required: (v) => v.result === 'fail', show: (v) => v.result === 'fail' },
     ],
     photos: [{ kind: 'meeting' }, { kind: 'notice_village', when: (v) => v.result === 'pass' }],
+    note: (c, p) => noticeNote(c, p, p.village_publicity_days),
   },
   record_objection: {
     fields: [
@@ -50,6 +51,7 @@ export const FORMS = {
       { name: 'reason', label: '退回原因(村干部可见)', type: 'textarea', required: (v) => v.result === 'return', show: (v) => v.result === 'return' },
     ],
     photos: [{ kind: 'notice_township', when: (v) => v.result === 'pass' }],
+    note: (c, p) => noticeNote(c, p, p.township_publicity_days),
   },
   close_township_publicity: { fields: [], photos: [{ kind: 'notice_township', needIfMissing: 1 }], note: (c, p) => publicityNote(c.township_publicity, p.township_publicity_days) },
   verify_household: {
@@ -128,6 +130,13 @@ function openObjections(c) {
   return (c.objections || []).filter((o) => !o.outcome);
 }
 
+// noticeNote says what the posted notice must carry: the days and the
+// supervision phone of the case's program year.
+function noticeNote(c, p, days) {
+  const phone = (c.rules && c.rules.supervision_phone) || p.supervision_phone;
+  return `公示不少于 ${days} 天，公示须写明监督电话：` + (phone || '（本年度方案未设置监督电话，请联系管理员）');
+}
+
 function publicityNote(p, days) {
   if (!p) return '';
   return `公示自 ${p.start} 起，至少 ${days} 天` + (p.ends_on ? `，${p.ends_on} 起可结束` : '') + '；须无未处理的异议。';
@@ -163,7 +172,7 @@ function actionForm(action, c, app, done) {
   }
   const pickers = (spec.photos || []).map((p) => ({ ...p, picker: photoPicker([p.kind], { title: label(PHOTO_KINDS, p.kind) + (p.needIfMissing && !hasPhoto(c, p.kind) ? '(必需)' : hasPhoto(c, p.kind) ? '(已有，可补拍)' : '(可选)') }) }));
   for (const p of pickers) form.append(p.picker.el);
-  const note = spec.note ? spec.note(c, app.program) : '';
+  const note = spec.note ? spec.note(c, app.programOf(c.program_year)) : '';
   if (note) form.prepend(h('div', { class: 'note' }, note));
   const msg = h('div', { class: 'err', role: 'alert' });
   const btn = h('button', { class: 'btn primary block', type: 'submit' }, '提交：' + label(ACTIONS, action));
@@ -261,6 +270,7 @@ function records(c, app) {
   if (vr) rows.push(['村委评议', (vr.passed ? '通过' : '不通过') + (vr.meeting_date ? ' · 会议 ' + vr.meeting_date : '') + (vr.reason ? ' · ' + vr.reason : '')]);
   if (c.village_publicity) rows.push(['村级公示', c.village_publicity.start + ' 起' + (c.village_publicity.closed_on ? '，' + c.village_publicity.closed_on + ' 结束' : c.village_publicity.ends_on ? '，可于 ' + c.village_publicity.ends_on + ' 结束' : '')]);
   if (c.township_publicity) rows.push(['乡镇公示', c.township_publicity.start + ' 起' + (c.township_publicity.closed_on ? '，' + c.township_publicity.closed_on + ' 结束' : c.township_publicity.ends_on ? '，可于 ' + c.township_publicity.ends_on + ' 结束' : '')]);
+  if ((c.village_publicity || c.township_publicity) && c.rules && c.rules.supervision_phone) rows.push(['公示监督电话', c.rules.supervision_phone]);
   for (const o of c.objections || []) rows.push(['异议 ' + o.received_on, o.text + ' → ' + (o.outcome === 'upheld' ? '成立' : o.outcome === 'dismissed' ? '不成立：' + t(o.explanation) : '待处理')]);
   if (c.verification) rows.push(['身份核实', (c.verification.passed ? '属实' : '退回') + ' · ' + label(ROLES, c.verification.department) + ' · ' + t(c.verification.certificate_ref)]);
   if (c.appraisal) rows.push(['房屋鉴定', label(GRADES, c.appraisal.grade) + ' · ' + label(STRUCTURES, c.appraisal.structure) + ' · ' + c.appraisal.built_year + '年' + (c.appraisal.notes ? ' · ' + c.appraisal.notes : '')]);

@@ -5,6 +5,9 @@ import { h, clear, fmtTime, fmtAgo, spinner } from '../ui.js';
 import * as api from '../api.js';
 import { STAGES, label, hintText } from '../labels.js';
 import { CREATE } from '../outbox.js';
+import { yearPicker } from '../years.js';
+import { filterForm } from '../filters.js';
+import { signalsBar } from '../signals.js';
 
 function deadlineTag(d) {
   if (!d) return null;
@@ -23,7 +26,8 @@ export function caseRow(c, pending = 0) {
     c.return_reason ? h('div', { class: 'reason' }, '退回原因：', c.return_reason) : null,
     h('div', { class: 'row between meta' },
       h('span', { class: 'next' }, c.next && c.next.hint && rowHint(c) ? '下一步：' + rowHint(c) : ''),
-      h('span', {}, deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '预警 ' + c.warnings_count) : null,
+      h('span', {}, c.work && c.work.waiting_days > 0 ? h('span', { class: 'tag', 'data-waiting': c.work.waiting_days }, '等待 ' + c.work.waiting_days + ' 天') : null,
+        deadlineTag(c.deadline), c.warnings_count ? h('span', { class: 'tag warn' }, '预警 ' + c.warnings_count) : null,
         pending ? h('span', { class: 'tag' }, pending + ' 项待发送') : null)));
 }
 
@@ -47,7 +51,7 @@ export function returnedFirst(items) {
   return items.map((c, i) => [rank(c), i, c]).sort((a, b) => a[0] - b[0] || a[1] - b[1]).map((x) => x[2]);
 }
 
-async function pendingByCase(app) {
+export async function pendingByCase(app) {
   const m = new Map();
   for (const it of await app.outbox.list()) m.set(it.case_id, (m.get(it.case_id) || 0) + 1);
   return m;
@@ -60,7 +64,7 @@ function staleNote(r) {
 export async function casesView(main, app) {
   clear(main, spinner());
   const u = app.user;
-  const path = `/api/cases?program_year=${app.program.year}&village=${encodeURIComponent(u.area_code)}&limit=200`;
+  const path = `/api/cases?program_year=${app.year}&village=${encodeURIComponent(u.area_code)}&limit=200`;
   const [pending, outboxItems] = [await pendingByCase(app), await app.outbox.list()];
   let r;
   try { r = await api.cached(path); } catch (err) { if (!err.offline) throw err; r = { data: { items: [] }, stale: true, at: Date.now(), none: true }; }
@@ -74,22 +78,34 @@ export async function casesView(main, app) {
       h('div', { class: 'meta' }, '本机填报于 ', fmtTime(new Date(i.created_at).toISOString()), '，', pending.get(b.id) || 0, ' 项待发送'));
   });
   const returned = items.filter((c) => c.return_reason && c.stage === 'applied').length;
+  const list = h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))));
+  // The village's list is on the phone: it is searched here, offline too.
+  const search = h('div', { class: 'filters' }, h('input', { type: 'search', name: 'q', 'aria-label': '搜索本村',
+    placeholder: '姓名、身份证后4位或户口簿号', oninput: (e) => {
+      const t = e.target.value.trim();
+      for (const el of list.children) {
+        const c = items.find((x) => x.id === el.dataset.case);
+        el.hidden = Boolean(t) && !(c && ((c.head_name || '').includes(t) || (c.id_number || '').endsWith(t) || c.hukou_no === t));
+      }
+    } }));
   clear(main,
     h('div', { class: 'row between pad' },
-      h('h2', {}, u.area_name || '本村', ' · ', h('span', { class: 'nowrap' }, app.program.year, '年')),
+      h('h2', {}, u.area_name || '本村'), yearPicker(app),
       h('a', { class: 'btn primary', href: '#/new' }, '＋ 新申请')),
     r.none ? h('div', { class: 'note' }, '离线，本机还没有本村案件的副本。') : staleNote(r),
-    returned ? h('div', { class: 'note bad' }, `${returned} 户被退回，需要处理`) : null,
+    returned ? h('div', { class: 'note bad', 'data-returned': returned }, `${returned} 户被退回，需要处理`) : null,
+    signalsBar(app, { skip: ['returned'] }),
+    items.length > 8 ? search : null,
     unsent.length ? h('div', { class: 'list' }, unsent) : null,
     items.length || unsent.length
-      ? h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))))
+      ? list
       : h('div', { class: 'empty' }, '本村还没有申请。点“新申请”为农户填报。'));
 }
 
 export async function queueView(main, app, mine) {
   clear(main, spinner());
   const q = new URLSearchParams(location.hash.split('?')[1] || '');
-  const params = new URLSearchParams({ program_year: app.program.year, limit: '100' });
+  const params = new URLSearchParams({ program_year: app.year, limit: '100' });
   if (mine) params.set('mine', '1');
   for (const k of ['q', 'stage', 'overdue', 'at_risk', 'has_warnings', 'village', 'township']) if (q.get(k)) params.set(k, q.get(k));
   const r = await api.cached('/api/cases?' + params);
@@ -97,19 +113,7 @@ export async function queueView(main, app, mine) {
   const pending = await pendingByCase(app);
   // Keep the files of the queue on the phone for work on site without signal.
   if (mine && !r.stale) prefetch(items.slice(0, 30));
-  const search = h('form', { class: 'row pad', onsubmit: (e) => {
-    e.preventDefault();
-    const p = new URLSearchParams();
-    // A search inside a village's or the overdue list stays inside it.
-    for (const k of ['overdue', 'at_risk', 'has_warnings', 'village', 'township']) if (q.get(k)) p.set(k, q.get(k));
-    const v = e.target.q.value.trim();
-    if (v) p.set('q', v);
-    if (e.target.stage.value) p.set('stage', e.target.stage.value);
-    app.go('#/all?' + p);
-  } },
-  h('input', { name: 'q', placeholder: '户主姓名或身份证号', value: q.get('q') || '' }),
-  h('select', { name: 'stage' }, h('option', { value: '' }, '全部阶段'), Object.entries(STAGES).map(([k, v]) => h('option', { value: k, selected: q.get('stage') === k }, v))),
-  h('button', { class: 'btn' }, '查找'));
+  const search = mine ? null : await filterForm(app, q, (p) => app.go('#/all?' + p), { withStage: true });
   const list = h('div', { class: 'list', id: 'caselist' }, items.map((c) => caseRow(c, pending.get(c.id))));
   let cursor = r.stale ? '' : r.data.next_cursor;
   const more = h('button', { class: 'btn block', hidden: !cursor, onclick: async () => {
@@ -128,7 +132,7 @@ export async function queueView(main, app, mine) {
     q.get('village') && items[0] && items[0].village_name].filter(Boolean).join(' · ');
   clear(main,
     !mine && (filter || app.user.role === 'leader') ? h('a', { class: 'pad back', href: '#/dashboard', onclick: (e) => { if (history.length > 1) { e.preventDefault(); history.back(); } } }, '← 返回看板') : null,
-    h('h2', { class: 'pad' }, mine ? '待我处理' : filter || '全部案件', ` (${items.length}${cursor ? '+' : ''})`),
+    h('div', { class: 'row between pad' }, h('h2', {}, mine ? '待我处理' : filter || '全部案件', ` (${items.length}${cursor ? '+' : ''})`), yearPicker(app)),
     mine ? null : search,
     // How the server understood the search (e.g. only the last 4 digits, or recorded like a reveal).
     r.data.search && r.data.search.notice ? h('div', { class: 'note' }, r.data.search.notice) : null,
@@ -138,7 +142,7 @@ export async function queueView(main, app, mine) {
 
 // prefetch keeps the files of the queue for work on site without signal,
 // fetching only those changed since they were kept.
-async function prefetch(items) {
+export async function prefetch(items) {
   for (const c of items) {
     const path = '/api/cases/' + encodeURIComponent(c.id);
     const kept = await api.kept(path).catch(() => null);

@@ -6,6 +6,8 @@ import { h, clear, spinner, fmtAgo } from '../ui.js';
 import * as api from '../api.js';
 import { STAGES, FUNNEL, label, yuan } from '../labels.js';
 import { caseRow } from './cases.js';
+import { yearPicker } from '../years.js';
+import { signalsBar } from '../signals.js';
 
 const METRICS = [
   ['total', '总户数'], ['approved', '已批准'], ['accepted', '已验收'], ['paid', '已拨付'],
@@ -24,7 +26,7 @@ function funnel(row) {
 export async function dashboardView(main, app, arg) {
   clear(main, spinner());
   const area = arg && /^\d+$/.test(arg) ? arg : app.user.area_code;
-  const r = await api.cached(`/api/dashboard?program_year=${app.program.year}&area=${encodeURIComponent(area)}`);
+  const r = await api.cached(`/api/dashboard?program_year=${app.year}&area=${encodeURIComponent(area)}`);
   const d = r.data;
   const tot = d.totals || {};
   const lists = h('div', {});
@@ -33,10 +35,17 @@ export async function dashboardView(main, app, arg) {
     : h('span', { class: 'bad' }, '已超过完成期限 ', h('b', { 'data-k': 'days_left', 'data-v': days }, -days), ' 天');
   clear(main,
     h('div', { class: 'pad' },
-      h('h2', {}, d.area ? d.area.name : '', ' · ', d.program_year, '年看板'),
+      h('div', { class: 'row between' }, h('h2', {}, d.area ? d.area.name : '', ' · 看板'), yearPicker(app)),
       area !== app.user.area_code ? h('a', { href: '#/dashboard' }, '← 返回上级') : null,
       r.stale ? h('div', { class: 'note' }, '离线：' + fmtAgo(r.at) + '的数据') : null),
+    // The person's signals on their home screen (the leader and admin have no work).
+    ['admin', 'leader'].includes(app.user.role) || area !== app.user.area_code ? null : signalsBar(app),
     h('section', { class: 'card deadline' + (days < 0 ? ' bad' : days < 60 ? ' warn' : '') }, '完成期限 ', d.deadline, ' · ', countdown),
+    // Earlier years' households still unfinished stay in sight.
+    (d.earlier || []).length ? h('section', { class: 'card earlier', 'data-earlier': '' }, h('h3', {}, '往年未完成'),
+      d.earlier.map((e) => h('div', { class: 'row between', 'data-year': String(e.program_year) },
+        h('span', { class: 'bad' }, `${e.program_year}年度 ${e.overdue} 户已超过完成期限（${e.deadline}）`),
+        h('button', { class: 'btn', type: 'button', onclick: () => { app.setYear(e.program_year); app.rerender(); } }, '查看')))) : null,
     h('div', { class: 'metrics' }, METRICS.map(([k, t]) => h('div', { class: 'metric' + (['overdue', 'at_risk', 'payment_overdue', 'with_warnings'].includes(k) && tot[k] ? ' bad' : '') },
       h('b', { 'data-k': 'totals.' + k }, tot[k] || 0), h('span', {}, t)))),
     h('div', { class: 'metrics two' },

@@ -10,6 +10,7 @@ import { assess, validateIDNumber, normalizeNumber } from '../rules.js';
 import { uuid, CREATE } from '../outbox.js';
 import { photoPicker, queuePhotos } from '../photos.js';
 import { currentPosition } from '../image.js';
+import { openPrograms, yearLabel } from '../years.js';
 
 const NEED = { hukou: 1, application: 1, house_before: 1 };
 
@@ -22,7 +23,14 @@ export async function newCaseView(main, app) {
   // the server shows them masked.
   const editId = new URLSearchParams(location.hash.split('?')[1] || '').get('edit');
   const editing = editId ? (await api.cached('/api/cases/' + encodeURIComponent(editId))).data : null;
-  const year = fixing ? fixing.payload.body.program_year : editing ? editing.program_year : app.program.year;
+  // New applications go into the current program; when several years take
+  // applications, the cadre may choose another.
+  const open = openPrograms(app.programs);
+  let year = fixing ? fixing.payload.body.program_year : editing ? editing.program_year : app.program.year;
+  const yearField = !fixing && !editing && open.length > 1
+    ? field('申报年度', h('select', { name: 'program_year' }, open.map((p) => h('option', { value: String(p.year), selected: p.year === year }, yearLabel(p)))), { name: 'program_year' })
+    : null;
+  const closedNote = !fixing && !editing && app.program.closed ? h('div', { class: 'note bad' }, app.program.year + '年度已停止受理新申请，提交后会被退回。') : null;
   const inp = (name, attrs = {}) => h('input', { name, ...attrs });
   const members = h('div', { class: 'members' });
   const addMember = () => {
@@ -39,6 +47,7 @@ export async function newCaseView(main, app) {
   const result = h('div', { class: 'assess', id: 'assess', 'aria-live': 'polite' });
 
   const form = h('form', { class: 'stack', novalidate: true },
+    closedNote, yearField ? section('', yearField) : null,
     section('户主与家庭',
       field('户主姓名', inp('head_name', { required: true, autocomplete: 'off' }), { required: true, name: 'household.head_name' }),
       field('身份证号', inp('id_number', { maxlength: 30, required: true, autocomplete: 'off', inputmode: 'text' }), { required: true, name: 'household.id_number', hint: '18位，最后一位可为X' }),
@@ -140,7 +149,7 @@ export async function newCaseView(main, app) {
     if (navigator.onLine) {
       try { a = await api.json('POST', '/api/assess', req); source = '联网测算'; } catch { a = null; }
     }
-    if (!a) a = assess(req, app.program);
+    if (!a) a = assess(req, app.programOf(year));
     if (my !== seq) return;
     clear(result,
       h('div', { class: 'verdict ' + (a.eligible ? 'ok' : 'bad'), 'data-eligible': String(a.eligible) }, a.eligible ? '✓ 符合纳入条件' : '✗ 暂不符合纳入条件'),
@@ -148,7 +157,7 @@ export async function newCaseView(main, app) {
       h('div', {}, '认定依据：', a.bases && a.bases.length ? a.bases.map((x) => label(BASES, x)).join('、') : '无(房屋未被认定为不满足抗震要求)'),
       a.suggested_method ? h('div', {}, '建议改造方式：', label(METHODS, a.suggested_method)) : null,
       h('div', {}, '预计补助：', h('b', { 'data-subsidy': a.subsidy_yuan }, yuan(a.subsidy_yuan)),
-        b.method === 'rebuild' ? h('span', { class: 'hint' }, `(拆除重建须验收实测面积≥${app.program.min_rebuild_area_m2}㎡)`) : null),
+        b.method === 'rebuild' ? h('span', { class: 'hint' }, `(拆除重建须验收实测面积≥${app.programOf(year).min_rebuild_area_m2}㎡)`) : null),
       h('div', { class: 'hint' }, source));
   }
 
@@ -167,7 +176,7 @@ export async function newCaseView(main, app) {
     clearTimeout(timer);
     timer = setTimeout(liveAssess, 300);
   });
-  form.addEventListener('change', (e) => { if (e.target.name) e.target.dataset.touched = '1'; check(false); saveDraft(); liveAssess(); });
+  form.addEventListener('change', (e) => { if (e.target.name === 'program_year') year = Number(e.target.value); if (e.target.name) e.target.dataset.touched = '1'; check(false); saveDraft(); liveAssess(); });
 
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
