@@ -154,8 +154,47 @@ type User struct {
 	// once (password changed or reset, account disabled); a token minted
 	// under an older generation is refused.
 	SessionGen int
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// MustChangePassword is set when the admin resets the password or
+	// imports the account: the person signs in with it only to choose
+	// their own.
+	MustChangePassword bool
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	History            []UserChange // the admin's changes, oldest first
+}
+
+// UserChange is one recorded change of an account by the admin.
+type UserChange struct {
+	At      time.Time
+	By      string // user id
+	ByName  string
+	Changes []string // Chinese, e.g. "角色：村干部 → 乡镇干部", "重置密码"
+}
+
+// UserChanges describes in Chinese what the admin changed from old to
+// next; areaName names an area code. A password reset is "重置密码".
+func UserChanges(old, next User, passwordReset bool, areaName func(string) string) []string {
+	var out []string
+	if old.Name != next.Name {
+		out = append(out, "姓名："+old.Name+" → "+next.Name)
+	}
+	if old.Role != next.Role {
+		out = append(out, "角色："+old.Role.Label()+" → "+next.Role.Label())
+	}
+	if old.AreaCode != next.AreaCode {
+		out = append(out, "区域："+areaName(old.AreaCode)+" → "+areaName(next.AreaCode))
+	}
+	if passwordReset {
+		out = append(out, "重置密码（须在下次登录时修改）")
+	}
+	if old.Disabled != next.Disabled {
+		if next.Disabled {
+			out = append(out, "停用")
+		} else {
+			out = append(out, "启用")
+		}
+	}
+	return out
 }
 
 // Actor is the user acting now.

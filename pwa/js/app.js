@@ -156,6 +156,8 @@ async function route() {
     programs: () => programsView(app.main, app),
     password: () => passwordView(app.main, app),
   };
+  // A password the admin set is for choosing one's own, first.
+  if (app.user.must_change_password && name !== 'password') { app.go('#/password'); return; }
   const view = views[name];
   if (!view) { app.go(home(app.user.role)); return; }
   // Each screen draws into its own <main>: a slow screen the person already
@@ -215,7 +217,7 @@ async function start() {
 
 window.addEventListener('hashchange', route);
 // The admin opened, closed or amended a year: read the years again.
-window.addEventListener('anju:programs', () => { loadPrograms(); });
+window.addEventListener('anju:programs', () => { loadPrograms().then((changed) => { if (changed) route(); }); loadWork(app); });
 window.addEventListener('online', () => { setOnline(); flush(true); });
 window.addEventListener('offline', setOnline);
 window.addEventListener('anju:signedout', (e) => {

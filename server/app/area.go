@@ -10,10 +10,8 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
-	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/yongjing/anju/domain"
 )
@@ -227,83 +225,38 @@ type importResult struct {
 	Errors    []importError `json:"errors"`
 }
 
-// importAreas adds villages from a CSV body with the header
-// code,name,parent_code: UTF-8 (with or without the BOM Excel writes) or
-// GBK/GB18030, which Excel writes for plain "CSV" on Chinese Windows.
-// Each bad row is reported with its line; good rows are added; rows
-// already present count as unchanged, so the same file can be sent again.
+// importAreas adds villages from a table with the columns
+// code,name,parent_code: CSV (UTF-8, with or without the BOM Excel writes,
+// or GBK/GB18030, which Excel writes for plain "CSV" on Chinese Windows)
+// or an Excel workbook (.xlsx, first sheet). Each bad row is reported with
+// its line and why; good rows are added; rows already present count as
+// unchanged, so the same file can be sent again.
 func (a *App) importAreas(c echo.Context) error {
 	if err := a.authorize(actorOf(c), domain.PermManageAreas, domain.CountyCode); err != nil {
 		return err
 	}
-	body, err := io.ReadAll(c.Request().Body)
+	s, err := uploadedSheet(c)
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return errTooLarge()
-		}
-		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv", Message: "文件读取失败"}
+		return err
 	}
-	body = bytes.TrimPrefix(body, []byte("\xef\xbb\xbf"))
-	if !utf8.Valid(body) {
-		// Excel on a Chinese Windows saves "CSV (逗号分隔)" in GBK.
-		dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(body)
-		if err != nil || !utf8.Valid(dec) || bytes.ContainsRune(dec, utf8.RuneError) {
-			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_encoding",
-				Message: "无法识别文件编码：请在Excel中“另存为 CSV UTF-8(逗号分隔)”后再导入"}
-		}
-		body = dec
-	}
-	r := csv.NewReader(bytes.NewReader(body))
-	r.FieldsPerRecord = -1
-	r.TrimLeadingSpace = true
-	header, err := r.Read()
-	if err != nil {
-		return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv", Message: "文件为空或不是CSV格式"}
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	for _, want := range []string{"code", "name", "parent_code"} {
-		if _, ok := col[want]; !ok {
-			return &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv",
-				Message: "第一行应为表头 code,name,parent_code"}
-		}
+	if !s.has("code", "name", "parent_code") {
+		return s.errHeader("code", "name", "parent_code")
 	}
 	ctx := c.Request().Context()
 	res := importResult{Errors: []importError{}}
-	field := func(rec []string, name string) string {
-		if i := col[name]; i < len(rec) {
-			return strings.TrimSpace(rec[i])
+	for _, row := range s.rows {
+		if row.bad != "" {
+			res.Errors = append(res.Errors, importError{Line: row.line, Message: row.bad})
+			continue
 		}
-		return ""
-	}
-	for {
-		rec, err := r.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := r.FieldPos(0)
-		if err != nil {
-			var pe *csv.ParseError
-			if errors.As(err, &pe) {
-				res.Errors = append(res.Errors, importError{Line: pe.Line, Message: "CSV格式错误"})
-				continue
-			}
-			return err
-		}
-		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
-			continue // blank line
-		}
-		v := domain.Area{Code: field(rec, "code"), Name: field(rec, "name"), ParentCode: field(rec, "parent_code")}
+		v := domain.Area{Code: s.get(row, "code"), Name: s.get(row, "name"), ParentCode: s.get(row, "parent_code")}
 		_, created, err := a.addVillage(ctx, v)
 		if err != nil {
 			e, ok := domain.AsError(err)
 			if !ok || e.Kind == domain.KindInternal {
 				return err
 			}
-			res.Errors = append(res.Errors, importError{Line: line, Code: v.Code, Message: rowMessage(e)})
+			res.Errors = append(res.Errors, importError{Line: row.line, Code: v.Code, Message: rowMessage(e)})
 			continue
 		}
 		if created {
@@ -315,6 +268,19 @@ func (a *App) importAreas(c echo.Context) error {
 	logOf(c).Info("villages imported", "created", res.Created, "unchanged", res.Unchanged,
 		"errors", len(res.Errors), "by", actorOf(c).UserID)
 	return c.JSON(http.StatusOK, res)
+}
+
+// uploadedSheet reads the request body as a table (readSheet).
+func uploadedSheet(c echo.Context) (sheet, error) {
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return sheet{}, errTooLarge()
+		}
+		return sheet{}, &domain.Error{Kind: domain.KindInvalid, Code: "bad_csv", Message: "文件读取失败"}
+	}
+	return readSheet(body)
 }
 
 // rowMessage joins an error's field messages into one line for the report.

@@ -334,6 +334,13 @@ func (a *App) parseAccess(s string) (accessClaims, error) {
 	return claims, nil
 }
 
+// errMustChangePassword refuses everything but choosing one's own
+// password to a person whose password the admin set.
+func errMustChangePassword() error {
+	return &domain.Error{Kind: domain.KindForbidden, Code: "password_change_required",
+		Message: "管理员已重置您的密码，请先设置自己的新密码"}
+}
+
 // authenticate runs in front of every signed-in route (see routes): it
 // admits a request only with a valid access token of an enabled user
 // whose session goes on. The user is read on every request, so disabling
@@ -372,6 +379,10 @@ func (a *App) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		if ended {
 			return errSignedOut()
+		}
+		// A password the admin set is for choosing one's own, nothing else.
+		if u.MustChangePassword && c.Path() != "/api/me" && c.Path() != "/api/me/password" {
+			return errMustChangePassword()
 		}
 		c.Set(ctxActor, u.Actor())
 		c.Set(ctxUser, u)
@@ -465,7 +476,7 @@ func (a *App) changePassword(c echo.Context) error {
 		}
 		return domain.InvalidFields(map[string]string{"old_password": "原密码不正确"})
 	}
-	u.PasswordHash, u.UpdatedAt = string(hash), now.UTC()
+	u.PasswordHash, u.UpdatedAt, u.MustChangePassword = string(hash), now.UTC(), false
 	if err := a.DB.Users.Update(ctx, u); err != nil {
 		return err
 	}

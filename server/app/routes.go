@@ -47,10 +47,13 @@ func (a *App) routes(e *echo.Echo) {
 	api.GET("/areas", a.listAreas)
 	api.POST("/areas", a.createArea)
 	api.POST("/areas/import", a.importAreas)
+	api.GET("/areas/import/template", a.villageImportTemplate)
 	api.GET("/users", a.listUsers)
 	api.POST("/users", a.createUser)
 	api.PATCH("/users/:id", a.updateUser)
 	api.POST("/users/:id/unlock", a.unlockUser)
+	api.POST("/users/import", a.importUsers)
+	api.GET("/users/import/template", a.userImportTemplate)
 
 	api.GET("/programs", a.listPrograms)
 	api.POST("/programs", a.createProgram)

@@ -26,14 +26,34 @@ type userResponse struct {
 	AreaCode  string      `json:"area_code"`
 	AreaName  string      `json:"area_name"`
 	Disabled  bool        `json:"disabled"`
-	CreatedAt time.Time   `json:"created_at"`
-	UpdatedAt time.Time   `json:"updated_at"`
+	// MustChangePassword: the password was set by the admin; the person
+	// must choose their own before anything else.
+	MustChangePassword bool             `json:"must_change_password"`
+	CreatedAt          time.Time        `json:"created_at"`
+	UpdatedAt          time.Time        `json:"updated_at"`
+	History            []userChangeJSON `json:"history,omitempty"` // the admin's changes, in GET /api/users
+}
+
+type userChangeJSON struct {
+	At      time.Time `json:"at"`
+	By      string    `json:"by"`
+	ByName  string    `json:"by_name"`
+	Changes []string  `json:"changes"`
+}
+
+// withHistory adds u's record of changes to its answer (for the admin).
+func withHistory(r userResponse, u domain.User) userResponse {
+	r.History = []userChangeJSON{}
+	for _, h := range u.History {
+		r.History = append(r.History, userChangeJSON{At: h.At.UTC(), By: h.By, ByName: h.ByName, Changes: h.Changes})
+	}
+	return r
 }
 
 func (a *App) toUserResponse(ctx context.Context, u domain.User) userResponse {
 	return userResponse{ID: u.ID, Username: u.Username, Name: u.Name, Role: u.Role, RoleLabel: u.Role.Label(),
 		AreaCode: u.AreaCode, AreaName: a.areaName(ctx, u.AreaCode), Disabled: u.Disabled,
-		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
+		MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC()}
 }
 
 type createUserRequest struct {
@@ -55,18 +75,8 @@ func (a *App) createUser(c echo.Context) error {
 	}
 	ctx := c.Request().Context()
 	username := domain.NormalizeUsername(req.Username)
-	f := domain.ValidateRoleArea(req.Role, req.AreaCode)
-	if msg := domain.ValidateUsername(username); msg != "" {
-		f["username"] = msg
-	}
-	if msg := domain.ValidatePassword(req.Password, username); msg != "" {
-		f["password"] = msg
-	}
-	name, msg := domain.CleanName(req.Name, false)
-	if msg != "" {
-		f["name"] = msg
-	}
-	if err := a.checkAreaExists(ctx, req.AreaCode, f); err != nil {
+	name, f, err := a.checkNewUser(ctx, username, req.Password, req.Name, req.Role, req.AreaCode)
+	if err != nil {
 		return err
 	}
 	if len(f) > 0 {
@@ -81,6 +91,25 @@ func (a *App) createUser(c echo.Context) error {
 	}
 	logOf(c).Info("user created", "user_id", u.ID, "role", u.Role, "area", u.AreaCode, "by", actorOf(c).UserID)
 	return c.JSON(http.StatusCreated, a.toUserResponse(ctx, u))
+}
+
+// checkNewUser checks a new account (username already normalized) and
+// answers the cleaned name and a message per bad field, keyed by the JSON
+// names: the password rules (common passwords, the username) and the name
+// cleaning of every new account, typed or imported.
+func (a *App) checkNewUser(ctx context.Context, username, password, rawName string, role domain.Role, area string) (string, map[string]string, error) {
+	f := domain.ValidateRoleArea(role, area)
+	if msg := domain.ValidateUsername(username); msg != "" {
+		f["username"] = msg
+	}
+	if msg := domain.ValidatePassword(password, username); msg != "" {
+		f["password"] = msg
+	}
+	name, msg := domain.CleanName(rawName, false)
+	if msg != "" {
+		f["name"] = msg
+	}
+	return name, f, a.checkAreaExists(ctx, area, f)
 }
 
 // checkAreaExists adds a field message when a well-formed area code names
@@ -154,7 +183,7 @@ func (a *App) listUsers(c echo.Context) error {
 	}
 	out := userList{Items: make([]userResponse, 0, len(users))}
 	for _, u := range users {
-		out.Items = append(out.Items, a.toUserResponse(ctx, u))
+		out.Items = append(out.Items, withHistory(a.toUserResponse(ctx, u), u))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -185,6 +214,7 @@ func (a *App) updateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	old := u
 	f := map[string]string{}
 	if req.Name != nil {
 		name, msg := domain.CleanName(*req.Name, false)
@@ -217,6 +247,7 @@ func (a *App) updateUser(c echo.Context) error {
 				return err
 			}
 			u.PasswordHash = hash
+			u.MustChangePassword = true
 			signOut = true
 		}
 	}
@@ -234,6 +265,9 @@ func (a *App) updateUser(c echo.Context) error {
 			Message: "不能停用自己的账号或取消自己的管理员角色"}
 	}
 	u.UpdatedAt = a.Now().UTC()
+	if ch := domain.UserChanges(old, u, req.Password != nil, func(code string) string { return a.areaName(ctx, code) }); len(ch) > 0 {
+		u.History = append(u.History, domain.UserChange{At: u.UpdatedAt, By: act.UserID, ByName: act.Name, Changes: ch})
+	}
 	if err := a.DB.Users.Update(ctx, u); err != nil {
 		return err
 	}
@@ -244,7 +278,7 @@ func (a *App) updateUser(c echo.Context) error {
 	}
 	logOf(c).Info("user updated", "user_id", u.ID, "by", act.UserID, "password_reset", req.Password != nil,
 		"disabled", u.Disabled, "role", u.Role, "area", u.AreaCode)
-	return c.JSON(http.StatusOK, a.toUserResponse(ctx, u))
+	return c.JSON(http.StatusOK, withHistory(a.toUserResponse(ctx, u), u))
 }
 
 // seedAdmin creates `admin` on first start, with ANJU_ADMIN_PASSWORD or a

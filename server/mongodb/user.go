@@ -29,28 +29,49 @@ func NewUsers(db *mongo.Database) *Users {
 }
 
 type userDoc struct {
-	ID           string    `bson:"_id"`
-	Username     string    `bson:"username"`
-	Name         string    `bson:"name"`
-	Role         string    `bson:"role"`
-	AreaCode     string    `bson:"area_code"`
-	PasswordHash string    `bson:"password_hash"`
-	Disabled     bool      `bson:"disabled"`
-	SessionGen   int       `bson:"session_gen"`
-	CreatedAt    time.Time `bson:"created_at"`
-	UpdatedAt    time.Time `bson:"updated_at"`
+	ID           string          `bson:"_id"`
+	Username     string          `bson:"username"`
+	Name         string          `bson:"name"`
+	Role         string          `bson:"role"`
+	AreaCode     string          `bson:"area_code"`
+	PasswordHash string          `bson:"password_hash"`
+	Disabled     bool            `bson:"disabled"`
+	MustChange   bool            `bson:"must_change_password"`
+	SessionGen   int             `bson:"session_gen"`
+	CreatedAt    time.Time       `bson:"created_at"`
+	UpdatedAt    time.Time       `bson:"updated_at"`
+	History      []userChangeDoc `bson:"history"`
+}
+
+type userChangeDoc struct {
+	At      time.Time `bson:"at"`
+	By      string    `bson:"by"`
+	ByName  string    `bson:"by_name"`
+	Changes []string  `bson:"changes"`
+}
+
+func historyDocs(h []domain.UserChange) []userChangeDoc {
+	out := []userChangeDoc{}
+	for _, c := range h {
+		out = append(out, userChangeDoc{At: c.At.UTC(), By: c.By, ByName: c.ByName, Changes: c.Changes})
+	}
+	return out
 }
 
 func userToDoc(u domain.User) userDoc {
 	return userDoc{ID: u.ID, Username: u.Username, Name: u.Name, Role: string(u.Role), AreaCode: u.AreaCode,
-		PasswordHash: u.PasswordHash, Disabled: u.Disabled, SessionGen: u.SessionGen, CreatedAt: u.CreatedAt.UTC(),
-		UpdatedAt: u.UpdatedAt.UTC()}
+		PasswordHash: u.PasswordHash, Disabled: u.Disabled, MustChange: u.MustChangePassword, SessionGen: u.SessionGen,
+		CreatedAt: u.CreatedAt.UTC(), UpdatedAt: u.UpdatedAt.UTC(), History: historyDocs(u.History)}
 }
 
 func (d userDoc) toDomain() domain.User {
-	return domain.User{ID: d.ID, Username: d.Username, Name: d.Name, Role: domain.Role(d.Role), AreaCode: d.AreaCode,
-		PasswordHash: d.PasswordHash, Disabled: d.Disabled, SessionGen: d.SessionGen, CreatedAt: d.CreatedAt,
-		UpdatedAt: d.UpdatedAt}
+	u := domain.User{ID: d.ID, Username: d.Username, Name: d.Name, Role: domain.Role(d.Role), AreaCode: d.AreaCode,
+		PasswordHash: d.PasswordHash, Disabled: d.Disabled, MustChangePassword: d.MustChange, SessionGen: d.SessionGen,
+		CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+	for _, c := range d.History {
+		u.History = append(u.History, domain.UserChange{At: c.At, By: c.By, ByName: c.ByName, Changes: c.Changes})
+	}
+	return u
 }
 
 func errUserNotFound() error {
@@ -147,8 +168,9 @@ func (s *Users) List(ctx context.Context, f UserFilter) ([]domain.User, error) {
 }
 
 // Update replaces the editable fields of the stored user u.ID (name, role,
-// area, password hash, disabled, updated time). The session generation is
-// not one of them: only EndSessions moves it, and only forward.
+// area, password hash, disabled, must change password, updated time,
+// the record of changes). The session generation is not one of them: only
+// EndSessions moves it, and only forward.
 func (s *Users) Update(ctx context.Context, u domain.User) error {
 	unlock := s.locks.lock(u.ID)
 	defer unlock()
@@ -156,7 +178,8 @@ func (s *Users) Update(ctx context.Context, u domain.User) error {
 	defer cancel()
 	res, err := s.c.UpdateOne(ctx, bson.M{"_id": u.ID}, bson.M{"$set": bson.M{
 		"name": u.Name, "role": string(u.Role), "area_code": u.AreaCode, "password_hash": u.PasswordHash,
-		"disabled": u.Disabled, "updated_at": u.UpdatedAt.UTC(),
+		"disabled": u.Disabled, "must_change_password": u.MustChangePassword, "updated_at": u.UpdatedAt.UTC(),
+		"history": historyDocs(u.History),
 	}})
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.ID, err)

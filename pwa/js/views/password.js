@@ -23,6 +23,10 @@ export function passwordView(main, app) {
       await api.changePassword(oldPw.value, newPw.value);
       toast('密码已修改，其他手机上的登录已退出', 'ok');
       form.reset();
+      const was = u.must_change_password;
+      app.user = api.currentUser() || { ...u, must_change_password: false };
+      app.user.must_change_password = false;
+      if (was) { window.dispatchEvent(new Event('anju:programs')); location.hash = ''; app.rerender(); }
     } catch (ex) {
       if (ex.offline) err.textContent = '没有网络：修改密码需要联网。';
       else {
@@ -37,6 +41,7 @@ export function passwordView(main, app) {
   err, btn);
   clear(main,
     h('h2', { class: 'pad' }, '我的账号'),
+    u.must_change_password ? h('div', { class: 'note bad', 'data-must-change': '' }, '您的密码由管理员设置，请先设置自己的新密码，之后才能使用其他功能。') : null,
     section('', h('dl', { class: 'kv' },
       h('dt', {}, '姓名'), h('dd', {}, u.name),
       h('dt', {}, '用户名'), h('dd', {}, u.username || ''),
