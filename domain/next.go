@@ -14,7 +14,7 @@ import (
 func AllowedActions(c Case, actor Actor, now time.Time, p Program) []Action {
 	out := []Action{}
 	for _, a := range Actions {
-		if may(c, actor, a, c.Version) == nil {
+		if permits(&c, actor, a, c.Version) {
 			out = append(out, a)
 		}
 	}

@@ -103,8 +103,9 @@ func (a *App) workQueue(c echo.Context) error {
 		return domain.InvalidFields(map[string]string{"group": "没有这个待办分组"})
 	}
 
+	// Pointers: a queue of thousands is sorted, and a case is large.
 	type work struct {
-		c domain.Case
+		c *domain.Case
 		w domain.Work
 	}
 	byQueue := map[domain.Queue][]work{}
@@ -112,7 +113,7 @@ func (a *App) workQueue(c echo.Context) error {
 	var found []domain.Case
 	err = a.DB.Cases.Each(ctx, q, func(cs domain.Case) error {
 		if w, ok := domain.WorkFor(cs, act, now, p); ok {
-			byQueue[w.Queue] = append(byQueue[w.Queue], work{cs, w})
+			byQueue[w.Queue] = append(byQueue[w.Queue], work{&cs, w})
 			all = append(all, w)
 			found = append(found, cs)
 		}
@@ -153,7 +154,7 @@ func (a *App) workQueue(c echo.Context) error {
 		from := min(offset, len(ws))
 		to := min(from+limit, len(ws))
 		for _, x := range ws[from:to] {
-			item := a.toCaseItem(ctx, x.c, act, now, p)
+			item := a.toCaseItem(ctx, *x.c, act, now, p)
 			item.Work = toWorkJSON(x.w)
 			g.Items = append(g.Items, item)
 		}

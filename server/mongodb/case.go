@@ -69,7 +69,7 @@ func newCases(db *mongo.Database, embedded bool, now func() time.Time) *Cases {
 		Now:      now,
 	}
 	if embedded {
-		s.view = &caseView{byID: map[string]viewEntry{}}
+		s.view = &caseView{byID: map[string]*viewEntry{}}
 	}
 	return s
 }
@@ -502,15 +502,15 @@ func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) erro
 		}
 		m := newMatcher(q)
 		v.mu.RLock()
-		var hits []domain.Case
+		var hits []*viewEntry // replaced, never changed: valid after the lock
 		for _, e := range v.byID {
 			if m.matches(e) {
-				hits = append(hits, e.c)
+				hits = append(hits, e)
 			}
 		}
 		v.mu.RUnlock()
-		for _, c := range hits {
-			if err := fn(c); err != nil {
+		for _, e := range hits {
+			if err := fn(e.c); err != nil {
 				return err
 			}
 		}

@@ -21,7 +21,7 @@ import (
 type caseView struct {
 	mu     sync.RWMutex
 	loaded bool
-	byID   map[string]viewEntry
+	byID   map[string]*viewEntry // entries are replaced, never changed in place
 	// counts mirrors the counter documents once Reconcile has built them
 	// (at start, before requests), so the dashboard reads memory: even
 	// the 170 small counter documents took 25–37 ms to read on FerretDB,
@@ -79,7 +79,7 @@ func (v *caseView) replace(c domain.Case) (prev *domain.Case, changed bool) {
 	if ok && !ranksBefore(old.rank, e.rank) {
 		return nil, false
 	}
-	v.byID[c.ID] = e
+	v.byID[c.ID] = &e
 	if ok {
 		return &old.c, true
 	}
@@ -104,9 +104,9 @@ func ranksBefore(a, b [3]int) bool {
 
 // fill replaces the view's content with entries.
 func (v *caseView) fill(entries []viewEntry) {
-	m := make(map[string]viewEntry, len(entries))
-	for _, e := range entries {
-		m[e.c.ID] = e
+	m := make(map[string]*viewEntry, len(entries))
+	for i := range entries {
+		m[entries[i].c.ID] = &entries[i]
 	}
 	v.mu.Lock()
 	v.byID, v.loaded = m, true
@@ -152,7 +152,7 @@ func newMatcher(q ListQuery) matcher {
 }
 
 // matches reports whether the view's entry e passes the filters.
-func (m matcher) matches(e viewEntry) bool {
+func (m *matcher) matches(e *viewEntry) bool {
 	c, q := &e.c, m.q
 	switch {
 	case !strings.HasPrefix(c.VillageCode, q.Area),
@@ -185,30 +185,32 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 	}
 	m := newMatcher(q)
 	v.mu.RLock()
-	var hits []domain.Case
+	// Entries are replaced, never changed, so pointers to them stay valid
+	// after the lock: the sort moves pointers, and only the page is copied.
+	var hits []*viewEntry
 	for _, e := range v.byID {
 		if !m.matches(e) {
 			continue
 		}
-		c := e.c
 		if cur != nil {
-			u := c.UpdatedAt.UnixMilli()
-			if u > cur.U || (u == cur.U && c.ID <= cur.I) {
+			u := e.c.UpdatedAt.UnixMilli()
+			if u > cur.U || (u == cur.U && e.c.ID <= cur.I) {
 				continue
 			}
 		}
-		hits = append(hits, c)
+		hits = append(hits, e)
 	}
 	v.mu.RUnlock()
 	sort.Slice(hits, func(i, j int) bool {
-		a, b := hits[i].UpdatedAt.UnixMilli(), hits[j].UpdatedAt.UnixMilli()
+		a, b := hits[i].c.UpdatedAt.UnixMilli(), hits[j].c.UpdatedAt.UnixMilli()
 		if a != b {
 			return a > b
 		}
-		return hits[i].ID < hits[j].ID
+		return hits[i].c.ID < hits[j].c.ID
 	})
 	var page ListPage
-	for _, c := range hits {
+	for _, e := range hits {
+		c := e.c
 		if q.Keep != nil && !q.Keep(c) {
 			continue
 		}
