@@ -166,7 +166,7 @@ func (m *matcher) matches(e *viewEntry) bool {
 	if q.Search.By == "" {
 		return true
 	}
-	return m.search(e) || (q.HukouNo != "" && c.Household.HukouNo == q.HukouNo) || m.villages[c.VillageCode]
+	return m.search(*e) || (q.HukouNo != "" && c.Household.HukouNo == q.HukouNo) || m.villages[c.VillageCode]
 }
 
 // listView answers q from the view.
