@@ -30,7 +30,7 @@ type AcceptanceForm struct {
 	Method        string // label: 拆除重建 or 维修加固
 
 	ApprovedOn, StartedOn, FinishedOn, AcceptedOn string // YYYY-MM-DD
-	BuilderName, BuilderCertNo                     string
+	BuilderName, BuilderCertNo                    string
 
 	Checklist      []CheckItem
 	MeasuredAreaM2 float64

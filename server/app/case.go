@@ -179,12 +179,72 @@ type listResponse struct {
 func (a *App) listCases(c echo.Context) error {
 	ctx := c.Request().Context()
 	act := actorOf(c)
-	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
+	now := a.Now()
+	progs := a.programCache(ctx)
+	q, err := a.caseQuery(c, act, now, progs)
+	if err != nil {
 		return err
+	}
+	if v := c.QueryParam("limit"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 200 {
+			return domain.InvalidFields(map[string]string{"limit": "每页条数应在1至200之间"})
+		}
+		q.Limit = n
+	}
+	q.Cursor = c.QueryParam("cursor")
+	page, err := a.DB.Cases.List(ctx, q)
+	if err != nil {
+		return err
+	}
+	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor}
+	for _, cs := range page.Items {
+		p, err := progs.of(cs.ProgramYear)
+		if err != nil {
+			return err
+		}
+		out.Items = append(out.Items, a.toCaseItem(ctx, cs, act, now, p))
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
+}
+
+// programCache reads each program year once for one request.
+func (a *App) programCache(ctx context.Context) *programs {
+	return &programs{a: a, ctx: ctx, m: map[int]domain.Program{}}
+}
+
+// programs are the program years one request has read.
+type programs struct {
+	a   *App
+	ctx context.Context
+	m   map[int]domain.Program
+}
+
+// of returns the program of year.
+func (ps *programs) of(year int) (domain.Program, error) {
+	if p, ok := ps.m[year]; ok {
+		return p, nil
+	}
+	p, err := ps.a.program(ps.ctx, year)
+	if err != nil {
+		return p, err
+	}
+	ps.m[year] = p
+	return p, nil
+}
+
+// caseQuery reads the filters of the case list (GET /api/cases, and the
+// 台账 GET /api/ledger.xlsx) for act, who must be allowed to read cases:
+// program_year, township, village, stage (comma-separated), q,
+// has_warnings, overdue, at_risk, mine.
+func (a *App) caseQuery(c echo.Context, act domain.Actor, now time.Time, progs *programs) (mongodb.ListQuery, error) {
+	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
+		return mongodb.ListQuery{}, err
 	}
 	qp := c.QueryParams()
 	bad := map[string]string{}
-	q := mongodb.ListQuery{Area: act.AreaCode, Q: qp.Get("q"), Cursor: qp.Get("cursor"),
+	q := mongodb.ListQuery{Area: act.AreaCode, Q: qp.Get("q"),
 		Township: qp.Get("township"), Village: qp.Get("village"), HasWarnings: flag(qp.Get("has_warnings"))}
 	if v := qp.Get("program_year"); v != "" {
 		y, err := strconv.Atoi(v)
@@ -192,13 +252,6 @@ func (a *App) listCases(c echo.Context) error {
 			bad["program_year"] = "年度无效"
 		}
 		q.ProgramYear = y
-	}
-	if v := qp.Get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 200 {
-			bad["limit"] = "每页条数应在1至200之间"
-		}
-		q.Limit = n
 	}
 	if q.Township != "" && domain.LevelOf(q.Township) != domain.LevelTownship {
 		bad["township"] = "乡镇代码无效"
@@ -218,28 +271,14 @@ func (a *App) listCases(c echo.Context) error {
 		bad["q"] = "搜索内容过长"
 	}
 	if len(bad) > 0 {
-		return domain.InvalidFields(bad)
-	}
-	now := a.Now()
-	progs := map[int]domain.Program{}
-	programOf := func(year int) (domain.Program, error) {
-		if p, ok := progs[year]; ok {
-			return p, nil
-		}
-		p, err := a.program(ctx, year)
-		if err != nil {
-			return p, err
-		}
-		progs[year] = p
-		return p, nil
+		return q, domain.InvalidFields(bad)
 	}
 	overdue, atRisk, mine := flag(qp.Get("overdue")), flag(qp.Get("at_risk")), flag(qp.Get("mine"))
 	if overdue || atRisk || mine {
-		var keepErr error
 		q.Keep = func(cs domain.Case) bool {
-			p, err := programOf(cs.ProgramYear)
+			p, err := progs.of(cs.ProgramYear)
 			if err != nil {
-				keepErr = err
+				logOf(c).Error("list cases: program", "year", cs.ProgramYear, "err", err.Error())
 				return false
 			}
 			d := domain.DeadlineStatus(cs, p, now)
@@ -248,26 +287,8 @@ func (a *App) listCases(c echo.Context) error {
 			}
 			return !mine || len(domain.AwaitingActions(cs, act, now, p)) > 0
 		}
-		defer func() {
-			if keepErr != nil {
-				logOf(c).Error("list cases: program", "err", keepErr.Error())
-			}
-		}()
 	}
-	page, err := a.DB.Cases.List(ctx, q)
-	if err != nil {
-		return err
-	}
-	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor}
-	for _, cs := range page.Items {
-		p, err := programOf(cs.ProgramYear)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, a.toCaseItem(ctx, cs, act, now, p))
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, out)
+	return q, nil
 }
 
 // flag reads a boolean query parameter ("1" or "true").

@@ -388,34 +388,7 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 	if s.view != nil && !s.ListFromDB {
 		return s.listView(ctx, q)
 	}
-	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
-	if q.ProgramYear != 0 {
-		and = append(and, bson.M{"program_year": q.ProgramYear})
-	}
-	if q.Township != "" {
-		and = append(and, bson.M{"township_code": q.Township})
-	}
-	if q.Village != "" {
-		and = append(and, bson.M{"village_code": q.Village})
-	}
-	if q.Stages != nil {
-		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
-	}
-	if q.HasWarnings {
-		and = append(and, bson.M{"has_warnings": true})
-	}
-	if t := strings.TrimSpace(q.Q); t != "" {
-		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}}
-		if idFragment.MatchString(t) {
-			id := normID(t)
-			if len(id) == 18 {
-				or = append(or, bson.M{"id_hash": hashHex(id)})
-			} else if len(id) <= 6 {
-				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
-			}
-		}
-		and = append(and, bson.M{"$or": or})
-	}
+	and := listFilter(q)
 	if q.Cursor != "" {
 		cur, err := decodeCursor(q.Cursor)
 		if err != nil {
@@ -462,6 +435,76 @@ func (s *Cases) List(ctx context.Context, q ListQuery) (ListPage, error) {
 		page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
 	}
 	return page, nil
+}
+
+// listFilter is the database filter of q, without its cursor.
+func listFilter(q ListQuery) bson.A {
+	and := bson.A{bson.M{"village_code": bson.M{"$regex": "^" + regexp.QuoteMeta(q.Area)}}}
+	if q.ProgramYear != 0 {
+		and = append(and, bson.M{"program_year": q.ProgramYear})
+	}
+	if q.Township != "" {
+		and = append(and, bson.M{"township_code": q.Township})
+	}
+	if q.Village != "" {
+		and = append(and, bson.M{"village_code": q.Village})
+	}
+	if q.Stages != nil {
+		and = append(and, bson.M{"stage": bson.M{"$in": q.Stages}})
+	}
+	if q.HasWarnings {
+		and = append(and, bson.M{"has_warnings": true})
+	}
+	if t := strings.TrimSpace(q.Q); t != "" {
+		or := bson.A{bson.M{"head_name": bson.M{"$regex": regexp.QuoteMeta(t)}}}
+		if idFragment.MatchString(t) {
+			id := normID(t)
+			if len(id) == 18 {
+				or = append(or, bson.M{"id_hash": hashHex(id)})
+			} else if len(id) <= 6 {
+				or = append(or, bson.M{"id_tail": bson.M{"$regex": regexp.QuoteMeta(id) + "$"}})
+			}
+		}
+		and = append(and, bson.M{"$or": or})
+	}
+	return and
+}
+
+// Each calls fn with every case q selects (its Limit and Cursor aside), in
+// the list's order and reduced as List reduces them, in one pass: for
+// exports, which want every case and no pages. fn's error stops the walk.
+func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) error) error {
+	if q.Stages != nil && len(q.Stages) == 0 {
+		return nil
+	}
+	keep := func(c domain.Case) error {
+		if q.Keep != nil && !q.Keep(c) {
+			return nil
+		}
+		return fn(c)
+	}
+	if s.view != nil && !s.ListFromDB {
+		return s.viewWalk(ctx, q, nil, keep)
+	}
+	opts := options.Find().SetSort(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}).SetBatchSize(200)
+	cur, err := s.cases.Find(ctx, bson.M{"$and": listFilter(q)}, opts)
+	if err != nil {
+		return fmt.Errorf("walk cases: %w", err)
+	}
+	defer cur.Close(ctx)
+	for cur.Next(ctx) {
+		var d caseDoc
+		if err := cur.Decode(&d); err != nil {
+			return fmt.Errorf("decode case: %w", err)
+		}
+		if err := keep(entryOf(toDomain(d)).c); err != nil {
+			return err
+		}
+	}
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("walk cases: %w", err)
+	}
+	return nil
 }
 
 // cursorAfter is the opaque cursor of the page that follows case last.
