@@ -158,6 +158,16 @@ func goldenText(t *testing.T, name, text string) {
 	}
 }
 
+// keepDoc writes a document into $ANJU_DOCS_OUT, when set, to look at
+// (pdftoppm -png -r 60 file.pdf page).
+func keepDoc(t *testing.T, name string, b []byte) {
+	if dir := os.Getenv("ANJU_DOCS_OUT"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // getPDF fetches a document, failing unless it is a 200 PDF.
 func getPDF(t *testing.T, ts *testServer, token, path string) []byte {
 	t.Helper()
@@ -190,6 +200,7 @@ func TestAcceptanceFormPrintsTheRecordAndItsLinkVerifiesIt(t *testing.T) {
 	s.travel(t, ts, 0)
 
 	pdf := getPDF(t, ts, s.officer, "/api/cases/print-1/acceptances/1.pdf")
+	keepDoc(t, "acceptance.pdf", pdf)
 	text := pdfText(t, pdf)
 	if got := pdfPages(t, pdf); got != "1" {
 		t.Errorf("acceptance form has %s pages, want 1", got)

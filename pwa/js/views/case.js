@@ -460,7 +460,10 @@ export function docButton(text, url, name, attrs = {}) {
 // 竣工验收合格表 of each acceptance, and the 公示名单 the case was posted on
 // (the township's list for those who read the whole township).
 function documents(c, app) {
-  const out = [];
+  const out = [
+    docButton('一户一档 (PDF)', path(c) + '/dossier.pdf', `一户一档-${c.household.head_name}.pdf`, { 'data-doc': 'dossier' }),
+    docButton('一户一档含照片 (ZIP)', path(c) + '/dossier.zip', `一户一档-${c.household.head_name}.zip`, { 'data-doc': 'dossier-zip' }),
+  ];
   (c.acceptances || []).forEach((a, i) => {
     out.push(docButton(`竣工验收合格表（第${i + 1}次）`, path(c) + `/acceptances/${i + 1}.pdf`, `竣工验收合格表-${c.household.head_name}-第${i + 1}次.pdf`, { 'data-doc': 'acceptance' }));
     if (REVEAL.id_number.includes(app.user.role)) {

@@ -84,7 +84,9 @@ function documentsCard(d, area) {
   const level = scope === 'village' ? '村级' : '乡镇';
   const notice = docButton(level + '公示名单 (PDF)', () => `/api/notices/${scope}.pdf?program_year=${d.program_year}&area=${area}&start=${day.value}`,
     () => `${level}公示名单-${name}-${day.value}.pdf`, { 'data-doc': 'notice' });
+  const dossiers = docButton('全部一户一档 (ZIP)', `/api/dossiers.zip?program_year=${d.program_year}&area=${area}`,
+    `一户一档-${name}-${d.program_year}.zip`, { 'data-doc': 'dossiers' });
   return h('section', { class: 'card', 'data-docs': '' }, h('h3', {}, '文档'),
-    h('div', { class: 'row wrap' }, ledger),
+    h('div', { class: 'row wrap' }, ledger, dossiers),
     h('div', { class: 'row wrap' }, h('label', {}, '公示开始日期 ', day), notice));
 }
