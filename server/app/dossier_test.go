@@ -144,3 +144,24 @@ func TestDossierHoldsTheWholeFileAndItsChain(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkDossierPDFWith20Photos times GET /api/cases/{id}/dossier.pdf of
+// a paid case holding 20 photos (the goal: ≤ 2 s each):
+//
+//	go test -run '^$' -bench DossierPDF -benchtime 5x ./server/app
+func BenchmarkDossierPDFWith20Photos(b *testing.B) {
+	ts := newTestServer(b)
+	ts.SetNow(walkStart)
+	s := newStaff(b, ts, vilA)
+	s.viaHTTP = true
+	fileCase(b, ts, s.cadre, "bench-dos", vilA, 91)
+	walkTo(b, ts, s, "bench-dos", 91, domain.StagePaid)
+	cs, _ := ts.App.DB.Cases.Get(context.Background(), "bench-dos")
+	for i := len(cs.Photos); i < 20; i++ {
+		uploadCasePhoto(b, ts, s.officer, "bench-dos", domain.PhotoProgress)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		getPDF(b, ts, s.officer, "/api/cases/bench-dos/dossier.pdf")
+	}
+}
