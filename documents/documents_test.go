@@ -2,6 +2,7 @@ package documents
 
 import (
 	"bytes"
+	"fmt"
 	"image"
 	"image/color"
 	"image/png"
@@ -11,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/xuri/excelize/v2"
 )
 
 var printAt = time.Date(2024, 6, 1, 2, 30, 0, 0, time.UTC)
@@ -153,4 +156,60 @@ func mustAtoi(t *testing.T, s string) int {
 		n = n*10 + int(r-'0')
 	}
 	return n
+}
+
+func TestLedgerReadsBackWithExcelize(t *testing.T) {
+	var b bytes.Buffer
+	l := NewLedger(&b, "台账 <&> 标题")
+	day := time.Date(2024, 3, 1, 0, 0, 0, 0, time.UTC)
+	for _, name := range []string{"=1+1", "+86 139", "-2", "@SUM(A1)", "马\x01福山"} {
+		if err := l.Add(LedgerRow{Township: "刘家峡镇", Village: "示例村", HeadName: name, IDNumber: "622923********1234",
+			Members: 3, Dates: []time.Time{day}, PlannedYuan: 30000, Link: `https://x/#/case/a"b`}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.Finish("进度", []ProgressRow{{Area: "刘家峡镇", Total: 5, PaidYuan: 30000}}); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(b.Bytes()))
+	if err != nil {
+		t.Fatalf("excelize cannot open the 台账: %v", err)
+	}
+	defer f.Close()
+	if got := f.GetSheetList(); len(got) != 2 || got[0] != LedgerSheet || got[1] != ProgressSheet {
+		t.Fatalf("sheets %v", got)
+	}
+	rows, _ := f.GetRows(LedgerSheet)
+	if len(rows) != 7 || rows[0][0] != "台账 <&> 标题" || rows[1][0] != "序号" {
+		t.Fatalf("rows %q", rows[:2])
+	}
+	for i, want := range []string{"=1+1", "+86 139", "-2", "@SUM(A1)"} {
+		cell := fmt.Sprintf("D%d", i+3)
+		v, _ := f.GetCellValue(LedgerSheet, cell)
+		fm, _ := f.GetCellFormula(LedgerSheet, cell)
+		if v != want || fm != "" {
+			t.Errorf("%s = %q formula %q, want the text %q", cell, v, fm, want)
+		}
+	}
+	if v, _ := f.GetCellValue(LedgerSheet, "N3"); v != "2024-03-01" {
+		t.Errorf("date shows %q", v)
+	}
+	if v, _ := f.GetCellValue(LedgerSheet, "N3", excelize.Options{RawCellValue: true}); v != "45352" {
+		t.Errorf("date serial %q, want 45352", v)
+	}
+	if fm, _ := f.GetCellFormula(LedgerSheet, colName(len(LedgerColumns()))+"3"); fm != `HYPERLINK("https://x/#/case/a""b","查看档案")` {
+		t.Errorf("link formula %q", fm)
+	}
+	prog, _ := f.GetRows(ProgressSheet)
+	if len(prog) != 4 || prog[3][0] != "合计" || prog[3][7] != "30,000" {
+		t.Errorf("进度调度 %q", prog)
+	}
+}
+
+func TestColName(t *testing.T) {
+	for n, want := range map[int]string{1: "A", 26: "Z", 27: "AA", 52: "AZ", 53: "BA", 702: "ZZ", 703: "AAA"} {
+		if got := colName(n); got != want {
+			t.Errorf("colName(%d) = %s, want %s", n, got, want)
+		}
+	}
 }

@@ -22,6 +22,7 @@ func FormatArchiveNo(year, seq int) string {
 const (
 	PrintAcceptance = "acceptance" // 竣工验收合格表
 	PrintNotice     = "notice"     // 公示名单
+	PrintDossier    = "dossier"    // 一户一档: Digest is the audit chain's last hash
 )
 
 // PrintedForm is a form the server printed, kept under the token of its

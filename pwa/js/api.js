@@ -165,6 +165,22 @@ export async function photoURL(path) {
   return u;
 }
 
+// download fetches a document (PDF, xlsx) with the bearer token and hands
+// it to the phone as a file named name (a plain link cannot carry the
+// header). It throws ApiError with the server's message on a refusal.
+export async function download(path, name) {
+  const res = await call('GET', path);
+  if (!res.ok) {
+    const data = await res.json().catch(() => null);
+    throw new ApiError(res.status, data && data.error);
+  }
+  const u = URL.createObjectURL(await res.blob());
+  const a = document.createElement('a');
+  a.href = u; a.download = name; a.rel = 'noopener';
+  document.body.append(a); a.click(); a.remove();
+  setTimeout(() => URL.revokeObjectURL(u), 60000);
+}
+
 function upload(path, form, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();

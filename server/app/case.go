@@ -213,35 +213,78 @@ type listResponse struct {
 func (a *App) listCases(c echo.Context) error {
 	ctx := c.Request().Context()
 	act := actorOf(c)
-	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
-		return err
-	}
-	q, err := a.listQuery(c, act)
+	now := a.Now()
+	progs := a.programCache(ctx)
+	q, err := a.caseQuery(c, act, now, progs)
 	if err != nil {
 		return err
 	}
-	qp := c.QueryParams()
-	now := a.Now()
-	search := q.Search
-	progs := map[int]domain.Program{}
-	programOf := func(year int) (domain.Program, error) {
-		if p, ok := progs[year]; ok {
-			return p, nil
+	page, err := a.DB.Cases.List(ctx, q)
+	if err != nil {
+		return err
+	}
+	if q.Search.By == domain.SearchByIDNumber {
+		if err := a.recordIDSearch(c, act, q.Search, page.Items, now); err != nil {
+			return err
 		}
-		p, err := a.program(ctx, year)
+	}
+	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor, Search: toSearchJSON(q.Search)}
+	for _, cs := range page.Items {
+		p, err := progs.of(cs.ProgramYear)
 		if err != nil {
-			return p, err
+			return err
 		}
-		progs[year] = p
+		out.Items = append(out.Items, a.toCaseItem(ctx, cs, act, now, p))
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
+}
+
+// programCache reads each program year once for one request.
+func (a *App) programCache(ctx context.Context) *programs {
+	return &programs{a: a, ctx: ctx, m: map[int]domain.Program{}}
+}
+
+// programs are the program years one request has read.
+type programs struct {
+	a   *App
+	ctx context.Context
+	m   map[int]domain.Program
+}
+
+// of returns the program of year.
+func (ps *programs) of(year int) (domain.Program, error) {
+	if p, ok := ps.m[year]; ok {
 		return p, nil
 	}
+	p, err := ps.a.program(ps.ctx, year)
+	if err != nil {
+		return p, err
+	}
+	ps.m[year] = p
+	return p, nil
+}
+
+// caseQuery reads the filters of the case list (GET /api/cases, and the
+// 台账 GET /api/ledger.xlsx) for act, who must be allowed to read cases:
+// those of listQuery (its search planned and counted as there), and
+// overdue, at_risk, mine. A whole-number search is the caller's to record
+// (recordIDSearch) with the cases it found.
+func (a *App) caseQuery(c echo.Context, act domain.Actor, now time.Time, progs *programs) (mongodb.ListQuery, error) {
+	if err := a.authorize(act, domain.PermReadCases, act.AreaCode); err != nil {
+		return mongodb.ListQuery{}, err
+	}
+	q, err := a.listQuery(c, act)
+	if err != nil {
+		return q, err
+	}
+	qp := c.QueryParams()
 	overdue, atRisk, mine := flag(qp.Get("overdue")), flag(qp.Get("at_risk")), flag(qp.Get("mine"))
 	if overdue || atRisk || mine {
-		var keepErr error
 		q.Keep = func(cs domain.Case) bool {
-			p, err := programOf(cs.ProgramYear)
+			p, err := progs.of(cs.ProgramYear)
 			if err != nil {
-				keepErr = err
+				logOf(c).Error("list cases: program", "year", cs.ProgramYear, "err", err.Error())
 				return false
 			}
 			d := domain.DeadlineStatus(cs, p, now)
@@ -250,31 +293,8 @@ func (a *App) listCases(c echo.Context) error {
 			}
 			return !mine || len(domain.AwaitingActions(cs, act, now, p)) > 0
 		}
-		defer func() {
-			if keepErr != nil {
-				logOf(c).Error("list cases: program", "err", keepErr.Error())
-			}
-		}()
 	}
-	page, err := a.DB.Cases.List(ctx, q)
-	if err != nil {
-		return err
-	}
-	if search.By == domain.SearchByIDNumber {
-		if err := a.recordIDSearch(c, act, search, page.Items, now); err != nil {
-			return err
-		}
-	}
-	out := listResponse{Items: []caseItem{}, NextCursor: page.NextCursor, Search: toSearchJSON(search)}
-	for _, cs := range page.Items {
-		p, err := programOf(cs.ProgramYear)
-		if err != nil {
-			return err
-		}
-		out.Items = append(out.Items, a.toCaseItem(ctx, cs, act, now, p))
-	}
-	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.JSON(http.StatusOK, out)
+	return q, nil
 }
 
 // listQuery reads the filters every case list shares: program_year,

@@ -77,7 +77,7 @@ type caseAnswer struct {
 }
 
 // fileCase files household n in village as cadre and returns the case.
-func fileCase(t *testing.T, ts *testServer, cadre, id, village string, n int) caseAnswer {
+func fileCase(t testing.TB, ts *testServer, cadre, id, village string, n int) caseAnswer {
 	t.Helper()
 	res, body := ts.do(t, "POST", "/api/cases", cadre, filing(id, village, n))
 	mustStatus(t, res, body, http.StatusCreated)
@@ -89,7 +89,7 @@ func fileCase(t *testing.T, ts *testServer, cadre, id, village string, n int) ca
 // addEvidence adds photo records of kinds to a case through the domain and
 // the store, as the photo upload does (the photo bytes are not needed by
 // any rule).
-func addEvidence(t *testing.T, ts *testServer, caseID string, kinds ...domain.PhotoKind) {
+func addEvidence(t testing.TB, ts *testServer, caseID string, kinds ...domain.PhotoKind) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := ts.App.DB.Cases.Get(ctx, caseID)
@@ -112,7 +112,7 @@ func addEvidence(t *testing.T, ts *testServer, caseID string, kinds ...domain.Ph
 }
 
 // act takes an action and returns status and body.
-func act(t *testing.T, ts *testServer, token, caseID, action string, version int, fields map[string]any) (int, []byte) {
+func act(t testing.TB, ts *testServer, token, caseID, action string, version int, fields map[string]any) (int, []byte) {
 	t.Helper()
 	body := map[string]any{"version": version}
 	for k, v := range fields {
@@ -123,7 +123,7 @@ func act(t *testing.T, ts *testServer, token, caseID, action string, version int
 }
 
 // mustAct takes an action that must succeed and returns the case.
-func mustAct(t *testing.T, ts *testServer, token, caseID, action string, version int, fields map[string]any) caseAnswer {
+func mustAct(t testing.TB, ts *testServer, token, caseID, action string, version int, fields map[string]any) caseAnswer {
 	t.Helper()
 	status, b := act(t, ts, token, caseID, action, version, fields)
 	if status != http.StatusOK {
@@ -135,7 +135,7 @@ func mustAct(t *testing.T, ts *testServer, token, caseID, action string, version
 }
 
 // signaturePNG draws a small signature.
-func signaturePNG(t *testing.T, seed int) string {
+func signaturePNG(t testing.TB, seed int) string {
 	t.Helper()
 	img := image.NewGray(image.Rect(0, 0, 120, 40))
 	for x := 0; x < 120; x++ {
@@ -159,7 +159,7 @@ type staff struct {
 }
 
 // evidence adds photos of kinds to case id.
-func (s *staff) evidence(t *testing.T, ts *testServer, id string, kinds ...domain.PhotoKind) {
+func (s *staff) evidence(t testing.TB, ts *testServer, id string, kinds ...domain.PhotoKind) {
 	t.Helper()
 	if !s.viaHTTP {
 		addEvidence(t, ts, id, kinds...)
@@ -173,7 +173,7 @@ func (s *staff) evidence(t *testing.T, ts *testServer, id string, kinds ...domai
 var photoSeq atomic.Int64
 
 // uploadCasePhoto uploads a generated JPEG of kind to case id over HTTP.
-func uploadCasePhoto(t *testing.T, ts *testServer, token, id string, kind domain.PhotoKind) {
+func uploadCasePhoto(t testing.TB, ts *testServer, token, id string, kind domain.PhotoKind) {
 	t.Helper()
 	n := photoSeq.Add(1)
 	img := image.NewRGBA(image.Rect(0, 0, 320, 240))
@@ -209,7 +209,7 @@ func uploadCasePhoto(t *testing.T, ts *testServer, token, id string, kind domain
 	}
 }
 
-func newStaff(t *testing.T, ts *testServer, village string) *staff {
+func newStaff(t testing.TB, ts *testServer, village string) *staff {
 	t.Helper()
 	s := &staff{names: map[*string]string{}}
 	for p, ra := range map[*string]struct {
@@ -231,7 +231,7 @@ func newStaff(t *testing.T, ts *testServer, village string) *staff {
 }
 
 // travel moves the server clock by d and signs everyone in again.
-func (s *staff) travel(t *testing.T, ts *testServer, d time.Duration) {
+func (s *staff) travel(t testing.TB, ts *testServer, d time.Duration) {
 	t.Helper()
 	ts.Advance(d)
 	for p, name := range s.names {
@@ -245,7 +245,7 @@ func (s *staff) travel(t *testing.T, ts *testServer, d time.Duration) {
 
 // walkTo takes case id (household n) from applied to stage `to`, as the
 // people of each role would, and returns the case there.
-func walkTo(t *testing.T, ts *testServer, s *staff, id string, n int, to domain.Stage) caseAnswer {
+func walkTo(t testing.TB, ts *testServer, s *staff, id string, n int, to domain.Stage) caseAnswer {
 	t.Helper()
 	c, err := ts.App.DB.Cases.Get(context.Background(), id)
 	if err != nil {

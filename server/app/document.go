@@ -255,10 +255,11 @@ func (a *App) notice(ctx context.Context, act domain.Actor, q noticeQuery) (docu
 	days := p.VillagePublicityDays
 	n := documents.Notice{Program: programTitle(q.Year), Basis: programBasis(q.Year), ProgramYear: q.Year,
 		Start: string(q.Start)}
+	name := a.namer(ctx)
 	township := domain.TownshipOf(q.Area)
-	tname := a.areaName(ctx, township)
+	tname := name(township)
 	if q.Level == domain.StageVillagePublicity {
-		vname := a.areaName(ctx, q.Area)
+		vname := name(q.Area)
 		n.Level, n.Stage, n.Area, n.Publisher = "村级", "村民代表会议评议", tname+vname, vname+"村民委员会"
 	} else {
 		days = p.TownshipPublicityDays
@@ -285,7 +286,7 @@ func (a *App) notice(ctx context.Context, act domain.Actor, q noticeQuery) (docu
 		}
 		place := cs.House.Address
 		if q.Level == domain.StageTownshipPublicity {
-			place = a.areaName(ctx, cs.VillageCode) + place
+			place = name(cs.VillageCode) + place
 		}
 		n.Rows = append(n.Rows, documents.NoticeRow{HeadName: cs.Household.HeadName, Place: place,
 			Members: 1 + len(cs.Household.Members), HouseholdType: cs.Household.Type.Label(), House: house,
@@ -294,23 +295,9 @@ func (a *App) notice(ctx context.Context, act domain.Actor, q noticeQuery) (docu
 	return n, nil
 }
 
-// eachCase calls fn with every case q selects, page after page.
+// eachCase calls fn with every case q selects, in one pass.
 func (a *App) eachCase(ctx context.Context, q mongodb.ListQuery, fn func(domain.Case) error) error {
-	for {
-		page, err := a.DB.Cases.List(ctx, q)
-		if err != nil {
-			return err
-		}
-		for _, cs := range page.Items {
-			if err := fn(cs); err != nil {
-				return err
-			}
-		}
-		if page.NextCursor == "" {
-			return nil
-		}
-		q.Cursor = page.NextCursor
-	}
+	return a.DB.Cases.Each(ctx, q, fn)
 }
 
 // noticePDF is GET /api/notices/{level}.pdf?program_year=&area=&start=:

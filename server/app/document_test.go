@@ -24,7 +24,7 @@ import (
 var update = goflag.Bool("update", false, "rewrite the golden files in testdata")
 
 // needTool skips without a poppler program on a laptop and fails in CI.
-func needTool(t *testing.T, name string) {
+func needTool(t testing.TB, name string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
 		if os.Getenv("CI") != "" {
@@ -35,7 +35,7 @@ func needTool(t *testing.T, name string) {
 }
 
 // pdfFile writes b to a temporary file.
-func pdfFile(t *testing.T, b []byte) string {
+func pdfFile(t testing.TB, b []byte) string {
 	t.Helper()
 	if !bytes.HasPrefix(b, []byte("%PDF-")) {
 		t.Fatalf("not a PDF: %.200s", b)
@@ -158,8 +158,18 @@ func goldenText(t *testing.T, name, text string) {
 	}
 }
 
+// keepDoc writes a document into $ANJU_DOCS_OUT, when set, to look at
+// (pdftoppm -png -r 60 file.pdf page).
+func keepDoc(t *testing.T, name string, b []byte) {
+	if dir := os.Getenv("ANJU_DOCS_OUT"); dir != "" {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // getPDF fetches a document, failing unless it is a 200 PDF.
-func getPDF(t *testing.T, ts *testServer, token, path string) []byte {
+func getPDF(t testing.TB, ts *testServer, token, path string) []byte {
 	t.Helper()
 	res, body := ts.do(t, "GET", path, token, nil)
 	mustStatus(t, res, body, http.StatusOK)
@@ -190,6 +200,7 @@ func TestAcceptanceFormPrintsTheRecordAndItsLinkVerifiesIt(t *testing.T) {
 	s.travel(t, ts, 0)
 
 	pdf := getPDF(t, ts, s.officer, "/api/cases/print-1/acceptances/1.pdf")
+	keepDoc(t, "acceptance.pdf", pdf)
 	text := pdfText(t, pdf)
 	if got := pdfPages(t, pdf); got != "1" {
 		t.Errorf("acceptance form has %s pages, want 1", got)

@@ -44,7 +44,7 @@ type testServer struct {
 // newTestServer starts an App on a fresh database (dbtest) and a disk store
 // in a temporary folder. Its clock is real until SetNow is called. Logs are
 // printed only when the test fails.
-func newTestServer(t *testing.T) *testServer {
+func newTestServer(t testing.TB) *testServer {
 	t.Helper()
 	store, err := uploads.NewDisk(filepath.Join(t.TempDir(), "objects"))
 	if err != nil {
@@ -54,13 +54,13 @@ func newTestServer(t *testing.T) *testServer {
 }
 
 // newTestServerOn is newTestServer with the photos in store.
-func newTestServerOn(t *testing.T, store uploads.Store) *testServer {
+func newTestServerOn(t testing.TB, store uploads.Store) *testServer {
 	t.Helper()
 	return newTestServerOnDB(t, store, dbtest.New(t))
 }
 
 // newTestServerOnDB is newTestServerOn with the database db.
-func newTestServerOnDB(t *testing.T, store uploads.Store, db *mongo.Database) *testServer {
+func newTestServerOnDB(t testing.TB, store uploads.Store, db *mongo.Database) *testServer {
 	t.Helper()
 	return newTestServerWith(t, store, db, nil)
 }
@@ -75,7 +75,7 @@ func newTestServerConfig(t *testing.T, mod func(*Config)) *testServer {
 	return newTestServerWith(t, store, dbtest.New(t), mod)
 }
 
-func newTestServerWith(t *testing.T, store uploads.Store, db *mongo.Database, mod func(*Config)) *testServer {
+func newTestServerWith(t testing.TB, store uploads.Store, db *mongo.Database, mod func(*Config)) *testServer {
 	t.Helper()
 	ts := &testServer{}
 	cfg := testConfig(t.TempDir())
@@ -108,7 +108,7 @@ func testConfig(dir string) Config {
 }
 
 // testLogger collects the App's log and prints it if the test fails.
-func testLogger(t *testing.T) *slog.Logger {
+func testLogger(t testing.TB) *slog.Logger {
 	var mu sync.Mutex
 	var buf bytes.Buffer
 	w := writerFunc(func(p []byte) (int, error) {
@@ -145,7 +145,7 @@ func (ts *testServer) Advance(d time.Duration) { ts.SetNow(ts.now().Add(d)) }
 
 // do sends a request and returns the response with its body read. body may
 // be nil, a string or []byte (sent as is) or any value (sent as JSON).
-func (ts *testServer) do(t *testing.T, method, path, token string, body any) (*http.Response, []byte) {
+func (ts *testServer) do(t testing.TB, method, path, token string, body any) (*http.Response, []byte) {
 	t.Helper()
 	var r io.Reader
 	ctype := ""
@@ -176,7 +176,7 @@ func (ts *testServer) do(t *testing.T, method, path, token string, body any) (*h
 }
 
 // send performs req and reads the whole answer.
-func (ts *testServer) send(t *testing.T, req *http.Request) (*http.Response, []byte) {
+func (ts *testServer) send(t testing.TB, req *http.Request) (*http.Response, []byte) {
 	t.Helper()
 	res, err := ts.Client().Do(req)
 	if err != nil {
@@ -191,7 +191,7 @@ func (ts *testServer) send(t *testing.T, req *http.Request) (*http.Response, []b
 }
 
 // mustStatus fails the test unless res has status want.
-func mustStatus(t *testing.T, res *http.Response, body []byte, want int) {
+func mustStatus(t testing.TB, res *http.Response, body []byte, want int) {
 	t.Helper()
 	if res.StatusCode != want {
 		t.Fatalf("%s %s: status %d, want %d; body %s", res.Request.Method, res.Request.URL.Path, res.StatusCode, want, body)
@@ -199,7 +199,7 @@ func mustStatus(t *testing.T, res *http.Response, body []byte, want int) {
 }
 
 // mustJSON decodes body into v or fails the test.
-func mustJSON(t *testing.T, body []byte, v any) {
+func mustJSON(t testing.TB, body []byte, v any) {
 	t.Helper()
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("decode %s: %v", body, err)
@@ -218,7 +218,7 @@ func errorCode(body []byte) string {
 }
 
 // login signs in and returns the token answer, failing the test unless 200.
-func (ts *testServer) login(t *testing.T, username, password string) tokenResponse {
+func (ts *testServer) login(t testing.TB, username, password string) tokenResponse {
 	t.Helper()
 	res, body := ts.do(t, "POST", "/api/auth/login", "", map[string]string{"username": username, "password": password})
 	mustStatus(t, res, body, http.StatusOK)
@@ -229,7 +229,7 @@ func (ts *testServer) login(t *testing.T, username, password string) tokenRespon
 
 // adminToken is an access token of `admin`, cached per server and renewed
 // when the server's clock has travelled out of its validity.
-func (ts *testServer) adminToken(t *testing.T) string {
+func (ts *testServer) adminToken(t testing.TB) string {
 	t.Helper()
 	now := ts.now()
 	ts.mu.Lock()
@@ -250,7 +250,7 @@ const testPassword = "test-password"
 
 // user creates a user with role and area through the API (adding the
 // village first when area is an unknown village) and signs in as it.
-func (ts *testServer) user(t *testing.T, role domain.Role, area string) (token string, u userResponse) {
+func (ts *testServer) user(t testing.TB, role domain.Role, area string) (token string, u userResponse) {
 	t.Helper()
 	if domain.LevelOf(area) == domain.LevelVillage {
 		if _, err := ts.App.DB.Areas.Get(context.Background(), area); err != nil {
@@ -270,14 +270,14 @@ func (ts *testServer) user(t *testing.T, role domain.Role, area string) (token s
 }
 
 // userToken creates a user with role and area and returns its access token.
-func (ts *testServer) userToken(t *testing.T, role domain.Role, area string) string {
+func (ts *testServer) userToken(t testing.TB, role domain.Role, area string) string {
 	t.Helper()
 	tok, _ := ts.user(t, role, area)
 	return tok
 }
 
 // village adds a village (code: 12 digits under one of the 17 townships).
-func (ts *testServer) village(t *testing.T, code, name string) {
+func (ts *testServer) village(t testing.TB, code, name string) {
 	t.Helper()
 	res, body := ts.do(t, "POST", "/api/areas", ts.adminToken(t), map[string]string{
 		"code": code, "name": name, "parent_code": domain.TownshipOf(code),
@@ -288,7 +288,7 @@ func (ts *testServer) village(t *testing.T, code, name string) {
 }
 
 // newHTTPServer serves app over real HTTP until the test ends.
-func newHTTPServer(t *testing.T, app *App) *httptest.Server {
+func newHTTPServer(t testing.TB, app *App) *httptest.Server {
 	s := httptest.NewServer(app.Handler())
 	t.Cleanup(s.Close)
 	return s

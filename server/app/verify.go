@@ -100,6 +100,31 @@ func (a *App) verifyToken(ctx context.Context, token string) (verifyResponse, in
 			out.Message = "此件内容与系统档案一致。打印后该户档案已有新的办理记录，当前阶段：" + cs.Stage.Label() + "。"
 			return out, http.StatusOK
 		}
+	case domain.PrintDossier:
+		out.Title = "一户一档"
+		cs, err := a.DB.Cases.Get(ctx, f.CaseID)
+		if err != nil {
+			return changed("此件对应的档案已不存在，请勿以此件为准。")
+		}
+		out.ArchiveNo, out.HeadName = cs.ArchiveNo(), domain.MaskName(cs.Household.HeadName)
+		out.Village = a.areaName(ctx, cs.TownshipCode()) + a.areaName(ctx, cs.VillageCode)
+		out.Stage, out.StageLabel = string(cs.Stage), cs.Stage.Label()
+		out.FormSHA256 = f.Digest
+		ok, _ := domain.VerifyHistory(cs.History)
+		at := -1
+		for i, h := range cs.History {
+			if h.Hash == f.Digest {
+				at = i
+			}
+		}
+		switch {
+		case !ok || at < 0:
+			return changed("此件与系统档案不一致：打印时的办理记录在系统中已不存在，请勿以此件为准。")
+		case at < len(cs.History)-1:
+			out.Status = "outdated"
+			out.Message = "此件与打印时的系统档案一致。打印后该户档案已有新的办理记录，当前阶段：" + cs.Stage.Label() + "。"
+			return out, http.StatusOK
+		}
 	case domain.PrintNotice:
 		level := "村级"
 		if f.Level == domain.StageTownshipPublicity {

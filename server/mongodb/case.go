@@ -487,37 +487,27 @@ func filterOf(q ListQuery) bson.A {
 	return and
 }
 
-// Each calls fn with every case q selects (its Limit, Cursor and Keep
-// aside), in no particular order, as List returns them: for work queues,
-// which group and sort by the domain's rules. From the view on FerretDB,
-// from an indexed query on MongoDB.
+// Each calls fn with every case q selects (its Limit and Cursor aside), in
+// the list's order and reduced as List reduces them (Keep applied), in one
+// pass: for work queues, batch steps and exports, which want every case
+// and no pages. From the view on FerretDB, from an indexed query on
+// MongoDB. fn's error stops the walk.
 func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) error) error {
 	if q.Stages != nil && len(q.Stages) == 0 || !searchable(q.Search) {
 		return nil
 	}
-	if s.view != nil && !s.ListFromDB {
-		v, err := s.ensureView(ctx)
-		if err != nil {
-			return err
+	keep := func(c domain.Case) error {
+		if q.Keep != nil && !q.Keep(c) {
+			return nil
 		}
-		m := newMatcher(q)
-		v.mu.RLock()
-		var hits []*viewEntry // replaced, never changed: valid after the lock
-		for _, e := range v.byID {
-			if m.matches(e) {
-				hits = append(hits, e)
-			}
-		}
-		v.mu.RUnlock()
-		for _, e := range hits {
-			if err := fn(e.c); err != nil {
-				return err
-			}
-		}
-		return nil
+		return fn(c)
 	}
-	cur, err := s.cases.Find(ctx, bson.M{"$and": filterOf(q)},
-		options.Find().SetProjection(bson.M{"history": 0}).SetBatchSize(500))
+	if s.view != nil && !s.ListFromDB {
+		return s.viewWalk(ctx, q, nil, keep)
+	}
+	opts := options.Find().SetProjection(bson.M{"history": 0}).
+		SetSort(bson.D{{Key: "updated_at", Value: -1}, {Key: "_id", Value: 1}}).SetBatchSize(200)
+	cur, err := s.cases.Find(ctx, bson.M{"$and": filterOf(q)}, opts)
 	if err != nil {
 		return fmt.Errorf("walk cases: %w", err)
 	}
@@ -527,11 +517,14 @@ func (s *Cases) Each(ctx context.Context, q ListQuery, fn func(domain.Case) erro
 		if err := cur.Decode(&d); err != nil {
 			return fmt.Errorf("decode case: %w", err)
 		}
-		if err := fn(entryOf(toDomain(d)).c); err != nil {
+		if err := keep(entryOf(toDomain(d)).c); err != nil {
 			return err
 		}
 	}
-	return cur.Err()
+	if err := cur.Err(); err != nil {
+		return fmt.Errorf("walk cases: %w", err)
+	}
+	return nil
 }
 
 // searchable reports whether s can match anything: no search, or one

@@ -401,8 +401,23 @@ func TestListFiltersAndPages(t *testing.T) {
 		s.ListFromDB = fromDB // FerretDB answers from the list view; MongoDB from queries
 		for _, tt := range tests {
 			t.Run(fmt.Sprintf("%s/db=%v", tt.name, fromDB), func(t *testing.T) {
-				if got := ids(tt.q); len(got) != tt.want {
+				got := ids(tt.q)
+				if len(got) != tt.want {
 					t.Fatalf("got %d cases %v, want %d", len(got), got, tt.want)
+				}
+				// Each walks the same cases in the same order in one pass, masked as a list.
+				var each []string
+				if err := s.Each(ctx, tt.q, func(c domain.Case) error {
+					if c.History != nil || strings.Contains(c.Household.IDNumber, "19800") {
+						t.Fatalf("Each gave case %s unreduced", c.ID)
+					}
+					each = append(each, c.ID)
+					return nil
+				}); err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(each, got) && !(len(each) == 0 && len(got) == 0) {
+					t.Fatalf("Each walked %v, List paged %v", each, got)
 				}
 			})
 		}

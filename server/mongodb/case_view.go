@@ -2,6 +2,7 @@ package mongodb
 
 import (
 	"context"
+	"errors"
 	"sort"
 	"strings"
 	"sync"
@@ -179,48 +180,76 @@ func (s *Cases) listView(ctx context.Context, q ListQuery) (ListPage, error) {
 		}
 		cur = &c
 	}
+	var page ListPage
+	err := s.viewWalk(ctx, q, cur, func(c domain.Case) error {
+		if q.Keep != nil && !q.Keep(c) {
+			return nil
+		}
+		if len(page.Items) == q.Limit {
+			page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
+			return errPageFull
+		}
+		page.Items = append(page.Items, c)
+		return nil
+	})
+	if err != nil && err != errPageFull {
+		return ListPage{}, err
+	}
+	return page, nil
+}
+
+// errPageFull ends a walk of the view once a page is full.
+var errPageFull = errors.New("page full")
+
+// viewKey is where a case stands in the list's order.
+type viewKey struct {
+	u  int64 // updated_at, Unix milliseconds: later first
+	id string
+}
+
+// viewWalk calls fn with each case of the view q selects (after cur, if
+// set), in the list's order, before q.Keep; fn's error stops the walk.
+// Only the order is taken at once (a few bytes a case): each case is read
+// from the view as its turn comes, so walking every case of the county
+// holds no copy of them all, and the view is not locked while fn runs.
+func (s *Cases) viewWalk(ctx context.Context, q ListQuery, cur *listCursor, fn func(domain.Case) error) error {
 	v, err := s.ensureView(ctx)
 	if err != nil {
-		return ListPage{}, err
+		return err
 	}
 	m := newMatcher(q)
 	v.mu.RLock()
-	// Entries are replaced, never changed, so pointers to them stay valid
-	// after the lock: the sort moves pointers, and only the page is copied.
-	var hits []*viewEntry
+	var keys []viewKey
 	for _, e := range v.byID {
 		if !m.matches(e) {
 			continue
 		}
-		if cur != nil {
-			u := e.c.UpdatedAt.UnixMilli()
-			if u > cur.U || (u == cur.U && e.c.ID <= cur.I) {
-				continue
-			}
-		}
-		hits = append(hits, e)
-	}
-	v.mu.RUnlock()
-	sort.Slice(hits, func(i, j int) bool {
-		a, b := hits[i].c.UpdatedAt.UnixMilli(), hits[j].c.UpdatedAt.UnixMilli()
-		if a != b {
-			return a > b
-		}
-		return hits[i].c.ID < hits[j].c.ID
-	})
-	var page ListPage
-	for _, e := range hits {
-		c := e.c
-		if q.Keep != nil && !q.Keep(c) {
+		c := &e.c
+		u := c.UpdatedAt.UnixMilli()
+		if cur != nil && (u > cur.U || (u == cur.U && c.ID <= cur.I)) {
 			continue
 		}
-		if len(page.Items) == q.Limit {
-			page.NextCursor = cursorAfter(page.Items[len(page.Items)-1])
-			break
-		}
-		page.Items = append(page.Items, c)
+		keys = append(keys, viewKey{u, c.ID})
 	}
-	return page, nil
+	v.mu.RUnlock()
+	sort.Slice(keys, func(i, j int) bool {
+		if keys[i].u != keys[j].u {
+			return keys[i].u > keys[j].u
+		}
+		return keys[i].id < keys[j].id
+	})
+	for _, k := range keys {
+		v.mu.RLock()
+		e, ok := v.byID[k.id]
+		v.mu.RUnlock()
+		if !ok {
+			continue // gone meanwhile
+		}
+		if err := fn(e.c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Scan calls fn with every case of program year as List returns them

@@ -461,6 +461,7 @@ function render(main, app, c, stale, outboxItems) {
       dl([['认定依据', (a.bases || []).map((x) => label(BASES, x)).join('、') || '无'], ['建议方式', label(METHODS, a.suggested_method)], ['补助', yuan(a.subsidy_yuan)]])),
     section('户情',
       dl([
+        ['档案编号', c.archive_no || '审批后生成'],
         ['身份证号', revealable(c, 'id_number', hh.id_number, app)],
         ['联系电话', hh.phone], ['户口簿编号', hh.hukou_no], ['农户类型', label(HOUSEHOLD_TYPES, hh.type)],
         ['家庭成员', (hh.members || []).length ? h('div', {}, hh.members.map((m) => h('div', {}, `${m.name}(${m.relation || '成员'}) `, h('span', { class: 'nowrap' }, m.id_number)))) : ''],
@@ -470,6 +471,7 @@ function render(main, app, c, stale, outboxItems) {
         ['再次纳入原因', c.reapplication_reason],
       ])),
     ((r) => r.length ? section('办理记录', dl(r)) : null)(records(c, app)),
+    ((d) => d.length ? section('文档', h('div', { class: 'row wrap docs' }, d)) : null)(documents(c, app)),
     section('照片', (c.photos || []).length ? photoGrid(c) : h('div', { class: 'hint' }, '还没有照片')),
     section('历史', h('ol', { class: 'history' }, (c.history || []).slice().reverse().map((e) => h('li', {},
       h('b', {}, label(ACTIONS, e.action)), ' ', fmtTime(e.at), ' ', t(e.actor_name), '(', label(ROLES, e.actor_role), ')',
@@ -478,6 +480,38 @@ function render(main, app, c, stale, outboxItems) {
 }
 
 function path(c) { return '/api/cases/' + encodeURIComponent(c.id); }
+
+// docButton downloads a printed form when tapped (online only); url and
+// name may be functions, read at the tap.
+export function docButton(text, url, name, attrs = {}) {
+  const v = (x) => (typeof x === 'function' ? x() : x);
+  return h('button', { class: 'btn small ghost', type: 'button', ...attrs, onclick: async (e) => {
+    if (!navigator.onLine) return toast('离线：联网后才能下载文档', 'bad');
+    e.target.disabled = true;
+    try { await api.download(v(url), v(name)); } catch (err) { toast(err.message || '下载失败', 'bad'); } finally { e.target.disabled = false; }
+  } }, text);
+}
+
+// documents are the printed forms of the case its viewer may have: the
+// 竣工验收合格表 of each acceptance, and the 公示名单 the case was posted on
+// (the township's list for those who read the whole township).
+function documents(c, app) {
+  const out = [
+    docButton('一户一档 (PDF)', path(c) + '/dossier.pdf', `一户一档-${c.household.head_name}.pdf`, { 'data-doc': 'dossier' }),
+    docButton('一户一档含照片 (ZIP)', path(c) + '/dossier.zip', `一户一档-${c.household.head_name}.zip`, { 'data-doc': 'dossier-zip' }),
+  ];
+  (c.acceptances || []).forEach((a, i) => {
+    out.push(docButton(`竣工验收合格表（第${i + 1}次）`, path(c) + `/acceptances/${i + 1}.pdf`, `竣工验收合格表-${c.household.head_name}-第${i + 1}次.pdf`, { 'data-doc': 'acceptance' }));
+    if (REVEAL.id_number.includes(app.user.role)) {
+      out.push(docButton(`含完整身份证号（记录查看）`, path(c) + `/acceptances/${i + 1}.pdf?reveal=id_number`, `竣工验收合格表-${c.household.head_name}-第${i + 1}次-完整.pdf`, { 'data-doc': 'acceptance-full' }));
+    }
+  });
+  const notice = (level, area, pub, text) => docButton(text, `/api/notices/${level}.pdf?program_year=${c.program_year}&area=${area}&start=${pub.start}`,
+    `${text}-${pub.start}.pdf`, { 'data-doc': 'notice-' + level });
+  if (c.village_publicity) out.push(notice('village', c.village_code, c.village_publicity, '村级公示名单'));
+  if (c.township_publicity && app.user.role !== 'village_cadre') out.push(notice('township', c.township_code, c.township_publicity, '乡镇公示名单'));
+  return out;
+}
 
 // FINISHED stages are past the works: the countdown to the deadline no longer applies.
 const FINISHED = ['accepted', 'paid', 'archived', 'rejected', 'withdrawn'];

@@ -8,6 +8,7 @@ import { STAGES, FUNNEL, label, yuan } from '../labels.js';
 import { caseRow } from './cases.js';
 import { yearPicker } from '../years.js';
 import { signalsBar } from '../signals.js';
+import { docButton } from './case.js';
 
 const METRICS = [
   ['total', '总户数'], ['approved', '已批准'], ['accepted', '已验收'], ['paid', '已拨付'],
@@ -62,6 +63,7 @@ export async function dashboardView(main, app, arg) {
           FUNNEL.slice(0, 11).map((s) => h('td', {}, (row.by_stage || {})[s] || '')),
           h('td', { class: row.overdue ? 'bad' : '' }, row.overdue || ''), h('td', { class: row.at_risk ? 'warn' : '' }, row.at_risk || ''),
           h('td', { class: row.with_warnings ? 'warn' : '' }, row.with_warnings || ''), h('td', {}, row.paid_yuan ? yuan(row.paid_yuan) : ''))))))),
+    app.user.role === 'admin' ? null : documentsCard(d, area),
     lists);
 
   const scope = area.length === 12 ? 'village' : area.length === 9 ? 'township' : '';
@@ -77,4 +79,23 @@ export async function dashboardView(main, app, arg) {
         l.data.next_cursor ? h('a', { class: 'btn block', href: `#/all?${extra}${scope ? `&${scope}=${area}` : ''}` }, '查看全部') : null));
     } catch { /* offline with no copy: the totals above still show */ }
   }
+}
+
+// documentsCard offers the area's 台账 and, for a village or township, its
+// 公示名单 of a day (the 公示's first day).
+function documentsCard(d, area) {
+  const scope = area.length === 12 ? 'village' : area.length === 9 ? 'township' : '';
+  const name = d.area ? d.area.name : '';
+  const ledger = docButton('下载台账 (Excel)', `/api/ledger.xlsx?program_year=${d.program_year}${scope ? `&${scope}=${area}` : ''}`,
+    `台账-${name}-${d.program_year}.xlsx`, { 'data-doc': 'ledger' });
+  if (!scope) return h('section', { class: 'card', 'data-docs': '' }, h('h3', {}, '文档'), h('div', { class: 'row wrap' }, ledger));
+  const day = h('input', { type: 'date', name: 'start', value: new Date(Date.now() + 8 * 3600e3).toISOString().slice(0, 10) });
+  const level = scope === 'village' ? '村级' : '乡镇';
+  const notice = docButton(level + '公示名单 (PDF)', () => `/api/notices/${scope}.pdf?program_year=${d.program_year}&area=${area}&start=${day.value}`,
+    () => `${level}公示名单-${name}-${day.value}.pdf`, { 'data-doc': 'notice' });
+  const dossiers = docButton('全部一户一档 (ZIP)', `/api/dossiers.zip?program_year=${d.program_year}&area=${area}`,
+    `一户一档-${name}-${d.program_year}.zip`, { 'data-doc': 'dossiers' });
+  return h('section', { class: 'card', 'data-docs': '' }, h('h3', {}, '文档'),
+    h('div', { class: 'row wrap' }, ledger, dossiers),
+    h('div', { class: 'row wrap' }, h('label', {}, '公示开始日期 ', day), notice));
 }
