@@ -16,6 +16,7 @@ import { dashboardView } from './views/dashboard.js';
 import { outboxView } from './views/outbox.js';
 import { adminView } from './views/admin.js';
 import { passwordView } from './views/password.js';
+import { noticeView } from './views/notice.js';
 
 const COUNTY_QUEUE = ['county_inspector', 'county_approver', 'civil_affairs', 'rural_revitalization', 'disburser'];
 
@@ -135,6 +136,7 @@ async function route() {
     outbox: () => outboxView(app.main, app),
     admin: () => adminView(app.main, app),
     password: () => passwordView(app.main, app),
+    notice: () => noticeView(app.main, app, arg),
   };
   const view = views[name];
   if (!view) { app.go(home(app.user.role)); return; }
