@@ -245,7 +245,8 @@ func TestAcceptanceFormPrintsTheRecordAndItsLinkVerifiesIt(t *testing.T) {
 	}
 	res, body := ts.do(t, "GET", link[strings.Index(link, "/v/"):], "", nil)
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
-		!strings.Contains(string(body), "此件内容与系统档案不一致") || strings.Contains(string(body), "马31") {
+		!strings.Contains(string(body), "此件内容与系统档案不一致") || strings.Contains(string(body), "马31") ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "style-src 'unsafe-inline'") {
 		t.Fatalf("verification page: %d %s", res.StatusCode, body)
 	}
 }
