@@ -21,6 +21,7 @@ import { outboxView } from './views/outbox.js';
 import { adminView } from './views/admin.js';
 import { programsView } from './views/programs.js';
 import { passwordView } from './views/password.js';
+import { noticeView } from './views/notice.js';
 
 const COUNTY_QUEUE = ['county_inspector', 'county_approver', 'civil_affairs', 'rural_revitalization', 'disburser'];
 
@@ -155,6 +156,7 @@ async function route() {
     admin: () => adminView(app.main, app),
     programs: () => programsView(app.main, app),
     password: () => passwordView(app.main, app),
+    notice: () => noticeView(app.main, app, arg),
   };
   // A password the admin set is for choosing one's own, first.
   if (app.user.must_change_password && name !== 'password') { app.go('#/password'); return; }

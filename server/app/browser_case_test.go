@@ -2,6 +2,7 @@ package app
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -17,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
@@ -762,5 +764,62 @@ func TestBrowserDownloadsPrintedFormsOnAPhone(t *testing.T) {
 	x := eval[[]dl](b, `window.__dl`)[0]
 	if !strings.HasSuffix(x.Name, ".xlsx") || x.Type != "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" || x.Head[:2] != "PK" {
 		t.Errorf("台账 download: %+v", x)
+	}
+}
+
+// printToPDF is Page.printToPDF: what the browser prints of the page.
+type printToPDFParams struct {
+	PrintBackground   bool    `json:"printBackground"`
+	PaperWidth        float64 `json:"paperWidth"`  // inches
+	PaperHeight       float64 `json:"paperHeight"` // inches
+	PreferCSSPageSize bool    `json:"preferCSSPageSize"`
+}
+
+type printToPDFResult struct {
+	Data []byte `json:"data"` // base64 in the protocol, decoded by encoding/json
+}
+
+var printToPDF = cdp.Command[printToPDFParams, printToPDFResult]{Method: "Page.printToPDF"}
+
+// TestBrowserPrintsTheNoticePage opens the village 公示名单 from a case's
+// page at 360 × 740, taps 打印, and prints the page as the browser would:
+// the paper holds the list, without the app's header and buttons.
+func TestBrowserPrintsTheNoticePage(t *testing.T) {
+	chromiumPath(t)
+	ts := newTestServer(t)
+	ts.SetNow(walkStart)
+	s := newStaff(t, ts, vilA)
+	for i, id := range []string{"np-1", "np-2"} {
+		fileCase(t, ts, s.cadre, id, vilA, 75+i)
+		walkTo(t, ts, s, id, 75+i, domain.StageVillagePublicity)
+	}
+	b := newBrowser(t, ts)
+	b.signIn(s.names[&s.cadre], testPassword)
+	b.do("open the case", chromedp.Navigate(ts.URL+"/#/case/np-1"))
+	b.waitJS("the notice page link", `document.querySelector('[data-notice-page="village"]')`, 15*time.Second)
+	b.click(`[data-notice-page="village"]`)
+	b.waitJS("the list", `document.querySelectorAll('[data-notice] tr[data-row]').length === 2`, 15*time.Second)
+	b.shot("17-notice-page")
+	eval[bool](b, `(() => { window.__printed = 0; window.print = () => { window.__printed++; }; return true; })()`)
+	b.click(`[data-print]`)
+	if n := eval[int](b, `window.__printed`); n != 1 {
+		t.Fatalf("the print button called print %d times", n)
+	}
+	ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
+	defer cancel()
+	res, err := chromedp.Call(ctx, printToPDF, printToPDFParams{PaperWidth: 8.27, PaperHeight: 11.69, PreferCSSPageSize: true})
+	if err != nil {
+		t.Fatalf("print the page: %v", err)
+	}
+	text := pdfText(t, res.Data)
+	for _, want := range []string{"村级公示名单", "马75", "马76", "公示期", "（盖章）"} {
+		if !strings.Contains(strings.ReplaceAll(text, " ", ""), want) {
+			t.Errorf("the printed page lacks %q:\n%s", want, text)
+		}
+	}
+	for _, chrome := range []string{"退出", "下载 PDF", "待发送"} {
+		if strings.Contains(text, chrome) {
+			t.Errorf("the printed page shows the app's %q", chrome)
+		}
 	}
 }

@@ -176,11 +176,11 @@ type noticeQuery struct {
 	Start domain.Date
 }
 
-// parseNoticeQuery reads GET /api/notices/{level}.pdf's parameters.
-func parseNoticeQuery(c echo.Context) (noticeQuery, error) {
+// parseNoticeQuery reads the parameters of a 公示名单 of level (village or
+// township): program_year, area, start.
+func parseNoticeQuery(c echo.Context, level string) (noticeQuery, error) {
 	var q noticeQuery
 	bad := map[string]string{}
-	level, _ := strings.CutSuffix(c.Param("level.pdf"), ".pdf")
 	switch level {
 	case "village":
 		q.Level = domain.StageVillagePublicity
@@ -306,7 +306,11 @@ func (a *App) eachCase(ctx context.Context, q mongodb.ListQuery, fn func(domain.
 func (a *App) noticePDF(c echo.Context) error {
 	ctx := c.Request().Context()
 	act := actorOf(c)
-	q, err := parseNoticeQuery(c)
+	level, ok := strings.CutSuffix(c.Param("level.pdf"), ".pdf")
+	if !ok {
+		return domain.Errorf(domain.KindNotFound, "not_found", "未找到该文档")
+	}
+	q, err := parseNoticeQuery(c, level)
 	if err != nil {
 		return err
 	}
@@ -328,4 +332,68 @@ func (a *App) noticePDF(c echo.Context) error {
 		return err
 	}
 	return sendPDF(c, fmt.Sprintf("%s公示名单-%s-%s.pdf", n.Level, n.Area, q.Start), buf.Bytes())
+}
+
+// noticeJSON is GET /api/publicity/{level}: the 公示名单 as data, for the
+// field app's printable page.
+type noticeJSON struct {
+	Title       string          `json:"title"`
+	Program     string          `json:"program"`
+	Basis       string          `json:"basis"`
+	ProgramYear int             `json:"program_year"`
+	Level       string          `json:"level"`
+	Stage       string          `json:"stage"`
+	Area        string          `json:"area"`
+	Publisher   string          `json:"publisher"`
+	Start       string          `json:"start"`
+	End         string          `json:"end"`
+	Days        int             `json:"days"`
+	Phones      []phoneJSON     `json:"phones"`
+	Rows        []noticeRowJSON `json:"rows"`
+	TotalYuan   int64           `json:"total_yuan"`
+}
+
+type phoneJSON struct {
+	Who    string `json:"who"`
+	Number string `json:"number"`
+}
+
+type noticeRowJSON struct {
+	HeadName      string `json:"head_name"`
+	Place         string `json:"place"`
+	Members       int    `json:"members"`
+	HouseholdType string `json:"household_type"`
+	House         string `json:"house"`
+	Method        string `json:"method"`
+	PlannedYuan   int64  `json:"planned_yuan"`
+}
+
+// noticeData is GET /api/publicity/{level}?program_year=&area=&start=: the
+// same list as the PDF, for a page the cadre prints from the phone.
+func (a *App) noticeData(c echo.Context) error {
+	ctx := c.Request().Context()
+	act := actorOf(c)
+	q, err := parseNoticeQuery(c, c.Param("level"))
+	if err != nil {
+		return err
+	}
+	if err := a.authorize(act, domain.PermReadCases, q.Area); err != nil {
+		return err
+	}
+	n, err := a.notice(ctx, act, q)
+	if err != nil {
+		return err
+	}
+	out := noticeJSON{Title: n.Level + "公示名单", Program: n.Program, Basis: n.Basis, ProgramYear: n.ProgramYear, Level: n.Level,
+		Stage: n.Stage, Area: n.Area, Publisher: n.Publisher, Start: n.Start, End: n.End, Days: n.Days,
+		Phones: []phoneJSON{}, Rows: []noticeRowJSON{}}
+	for _, p := range n.Phones {
+		out.Phones = append(out.Phones, phoneJSON(p))
+	}
+	for _, r := range n.Rows {
+		out.Rows = append(out.Rows, noticeRowJSON(r))
+		out.TotalYuan += r.PlannedYuan
+	}
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.JSON(http.StatusOK, out)
 }

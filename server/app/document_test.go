@@ -245,7 +245,8 @@ func TestAcceptanceFormPrintsTheRecordAndItsLinkVerifiesIt(t *testing.T) {
 	}
 	res, body := ts.do(t, "GET", link[strings.Index(link, "/v/"):], "", nil)
 	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") ||
-		!strings.Contains(string(body), "此件内容与系统档案不一致") || strings.Contains(string(body), "马31") {
+		!strings.Contains(string(body), "此件内容与系统档案不一致") || strings.Contains(string(body), "马31") ||
+		!strings.Contains(res.Header.Get("Content-Security-Policy"), "style-src 'unsafe-inline'") {
 		t.Fatalf("verification page: %d %s", res.StatusCode, body)
 	}
 }
@@ -350,12 +351,34 @@ func TestNoticeListsTheHouseholdsOnPublicityWithoutIDNumbers(t *testing.T) {
 		t.Errorf("the notice printed again still lists 马42 or lost 马41:\n%s", again)
 	}
 
+	// The same list as data, for the field app's printable page.
+	res, body := ts.do(t, "GET", "/api/publicity/village?program_year=2024&area="+vilA+"&start="+today, s.cadre, nil)
+	mustStatus(t, res, body, http.StatusOK)
+	var nj struct {
+		Title string `json:"title"`
+		Rows  []struct {
+			HeadName    string `json:"head_name"`
+			PlannedYuan int64  `json:"planned_yuan"`
+		} `json:"rows"`
+		TotalYuan int64 `json:"total_yuan"`
+		Phones    []struct {
+			Number string `json:"number"`
+		} `json:"phones"`
+	}
+	mustJSON(t, body, &nj)
+	if nj.Title != "村级公示名单" || len(nj.Rows) != 2 || nj.Rows[0].HeadName != "马41" || nj.TotalYuan != 60000 || nj.Phones[0].Number != "0930-8812345" {
+		t.Errorf("GET /api/publicity/village: %s", body)
+	}
+	if strings.Contains(string(body), "622923") && regexp.MustCompile(`\d{17}[\dX]`).Match(body) {
+		t.Errorf("the notice data shows a 身份证号: %s", body)
+	}
 	for _, tc := range []struct {
 		name, token, path string
 		status            int
 		code              string
 	}{
 		{"another village's cadre", other, path, 403, "forbidden"},
+		{"another village's cadre, as data", other, "/api/publicity/village?program_year=2024&area=" + vilA + "&start=" + today, 403, "forbidden"},
 		{"the township officer", s.officer, path, 200, ""},
 		{"a village notice names a village", s.cadre, "/api/notices/village.pdf?program_year=2024&area=622923100&start=" + today, 400, "invalid_input"},
 		{"a date is needed", s.cadre, "/api/notices/village.pdf?program_year=2024&area=" + vilA, 400, "invalid_input"},

@@ -79,6 +79,7 @@ func (a *App) routes(e *echo.Echo) {
 	// Printed forms; echo names these parameters "n.pdf" and "level.pdf".
 	api.GET("/cases/:id/acceptances/:n.pdf", a.acceptancePDF)
 	api.GET("/notices/:level.pdf", a.noticePDF)
+	api.GET("/publicity/:level", a.noticeData)
 	api.GET("/ledger.xlsx", a.ledger)
 	api.GET("/cases/:id/dossier.pdf", a.getDossierPDF)
 	api.GET("/cases/:id/dossier.zip", a.getDossierZip)

@@ -52,6 +52,8 @@ func (a *App) verify(c echo.Context) error {
 	if strings.Contains(c.Request().Header.Get("Accept"), "application/json") || c.QueryParam("format") == "json" {
 		return c.JSON(status, out)
 	}
+	// The page is self-contained: its own style, no script, nothing loaded.
+	c.Response().Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	var b strings.Builder
 	if err := verifyPage.Execute(&b, out); err != nil {
 		return fmt.Errorf("verification page: %w", err)

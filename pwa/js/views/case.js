@@ -5,6 +5,7 @@
 
 import { h, clear, section, dl, field, radios, options, toast, today, fmtTime, spinner } from '../ui.js';
 import * as api from '../api.js';
+import { noticeHash } from './notice.js';
 import { STAGES, ROLES, HOUSEHOLD_TYPES, STRUCTURES, METHODS, BASES, FLAGS, PHOTO_KINDS, ACTIONS, GRADES, CHECKLIST, CHECK_RESULTS, SIGNERS, WARNINGS, label, yuan, hintText } from '../labels.js';
 import { CREATE } from '../outbox.js';
 import { shanghaiToday } from '../rules.js';
@@ -506,10 +507,13 @@ function documents(c, app) {
       out.push(docButton(`含完整身份证号（记录查看）`, path(c) + `/acceptances/${i + 1}.pdf?reveal=id_number`, `竣工验收合格表-${c.household.head_name}-第${i + 1}次-完整.pdf`, { 'data-doc': 'acceptance-full' }));
     }
   });
-  const notice = (level, area, pub, text) => docButton(text, `/api/notices/${level}.pdf?program_year=${c.program_year}&area=${area}&start=${pub.start}`,
-    `${text}-${pub.start}.pdf`, { 'data-doc': 'notice-' + level });
-  if (c.village_publicity) out.push(notice('village', c.village_code, c.village_publicity, '村级公示名单'));
-  if (c.township_publicity && app.user.role !== 'village_cadre') out.push(notice('township', c.township_code, c.township_publicity, '乡镇公示名单'));
+  const notice = (level, area, pub, text) => {
+    out.push(docButton(text + ' (PDF)', `/api/notices/${level}.pdf?program_year=${c.program_year}&area=${area}&start=${pub.start}`,
+      `${text}-${pub.start}.pdf`, { 'data-doc': 'notice-' + level }));
+    out.push(h('a', { class: 'btn small ghost', href: noticeHash(level, c.program_year, area, pub.start), 'data-notice-page': level }, text + '（打印页）'));
+  };
+  if (c.village_publicity) notice('village', c.village_code, c.village_publicity, '村级公示名单');
+  if (c.township_publicity && app.user.role !== 'village_cadre') notice('township', c.township_code, c.township_publicity, '乡镇公示名单');
   return out;
 }
 

@@ -9,6 +9,7 @@ import { caseRow } from './cases.js';
 import { yearPicker } from '../years.js';
 import { signalsBar } from '../signals.js';
 import { docButton } from './case.js';
+import { noticeHash } from './notice.js';
 
 const METRICS = [
   ['total', '总户数'], ['approved', '已批准'], ['accepted', '已验收'], ['paid', '已拨付'],
@@ -97,5 +98,6 @@ function documentsCard(d, area) {
     `一户一档-${name}-${d.program_year}.zip`, { 'data-doc': 'dossiers' });
   return h('section', { class: 'card', 'data-docs': '' }, h('h3', {}, '文档'),
     h('div', { class: 'row wrap' }, ledger, dossiers),
-    h('div', { class: 'row wrap' }, h('label', {}, '公示开始日期 ', day), notice));
+    h('div', { class: 'row wrap' }, h('label', {}, '公示开始日期 ', day), notice,
+      h('button', { class: 'btn small ghost', type: 'button', 'data-notice-page': scope, onclick: () => { location.hash = noticeHash(scope, d.program_year, area, day.value); } }, '打印页')));
 }
