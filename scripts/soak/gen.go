@@ -99,6 +99,9 @@ type caseBody struct {
 	House       houseBody      `json:"house"`
 	Method      string         `json:"method"`
 	Flags       map[string]any `json:"flags"`
+	// FiledAt is when the phone made the application (servers that know
+	// the field let it be up to 30 days back; the 公示 dates count from it).
+	FiledAt string `json:"filed_at,omitempty"`
 }
 
 type householdBody struct {
@@ -188,10 +191,11 @@ type casePlan struct {
 // ID is the case's client-made id.
 func (p *casePlan) ID() string { return p.Body.ID }
 
-// makePlans decides n cases, case i in villageOf(i), with pairs
-// deliberate duplicate photos: an "other" photo of case k·n/pairs is
-// filed again, byte for byte, on the next case.
-func makePlans(seed uint64, n int, villageOf func(int) string, pairs int) []*casePlan {
+// makePlans decides n cases, case i in villageOf(i), filed at filedAt
+// (RFC 3339; "" leaves it to the server), with pairs deliberate duplicate
+// photos: an "other" photo of case k·n/pairs is filed again, byte for
+// byte, on the next case.
+func makePlans(seed uint64, n int, villageOf func(int) string, filedAt string, pairs int) []*casePlan {
 	r := rand.New(rand.NewPCG(seed, 0xca5e))
 	plans := make([]*casePlan, n)
 	photo := func(kind string) photoPlan {
@@ -200,6 +204,7 @@ func makePlans(seed uint64, n int, villageOf func(int) string, pairs int) []*cas
 	for i := range plans {
 		p := &casePlan{Index: i}
 		p.Body = newCaseBody(r, uuid4(r), villageOf(i), 3*i, fmt.Sprintf("SK%07d", i))
+		p.Body.FiledAt = filedAt
 		p.Before = []photoPlan{photo("hukou"), photo("application"), photo("house_before")}
 		for k := r.IntN(2); k > 0; k-- {
 			p.Before = append(p.Before, photo("house_before"))

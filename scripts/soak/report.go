@@ -74,7 +74,8 @@ func (r *result) perPhase(name string) string {
 		case "stale_counts":
 			parts[i] += fmt.Sprintf(" [cells differing from the list %d, from the files %d]", ph.StaleVsList, ph.StaleVsFiles)
 		case "forgotten_photos":
-			parts[i] += fmt.Sprintf(" [of %d filed again: %d whose upload was retried, %d sampled]", ph.Refiled, ph.RefileRetried, ph.RefileSampled)
+			parts[i] += fmt.Sprintf(" [%d filed again of %d chosen: %d whose upload was retried, %d sampled]",
+				ph.Refiled, ph.RefileRetried+ph.RefileSampled, ph.RefileRetried, ph.RefileSampled)
 		case "unreadable_photos":
 			parts[i] += fmt.Sprintf(" [of %d read]", ph.Photos)
 		}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // cred is a user the soak created.
@@ -21,6 +22,9 @@ type people struct {
 	Officers     []cred // one per officer phone
 	CheckOfficer cred   // the final check reads the township with it
 	CheckCadre   cred   // and files its check cases with it
+	// FiledAt: the server takes a filing's filed_at (its API names it);
+	// an older one refuses unknown fields.
+	FiledAt bool
 }
 
 // areaNode is GET /api/areas.
@@ -44,6 +48,9 @@ func setUp(ctx context.Context, base, adminPassword string, cadres, officers int
 	}
 	ppl.Township = town
 	if err := hasProgram(ctx, admin, 2024); err != nil {
+		return ppl, err
+	}
+	if ppl.FiledAt, err = apiNames(ctx, admin, `"filed_at"`); err != nil {
 		return ppl, err
 	}
 	for i := 0; i < min(3, cadres); i++ {
@@ -125,6 +132,18 @@ func hasProgram(ctx context.Context, admin *client, year int) error {
 		}
 	}
 	return fmt.Errorf("program %d is not there", year)
+}
+
+// apiNames reports whether the served OpenAPI document contains word.
+func apiNames(ctx context.Context, c *client, word string) (bool, error) {
+	ans, err := c.do(ctx, request{method: http.MethodGet, path: "/api/openapi.json"})
+	if err != nil {
+		return false, err
+	}
+	if ans.Status != http.StatusOK {
+		return false, fmt.Errorf("GET /api/openapi.json: %s", ans)
+	}
+	return strings.Contains(string(ans.Body), word), nil
 }
 
 // expect sends r and fails unless the status is one of want.

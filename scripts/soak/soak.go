@@ -165,7 +165,14 @@ func (s *soak) phones(ctx context.Context, cadres int) bool {
 	pctx, cancel := context.WithTimeoutCause(ctx, share, errors.New("phones' deadline"))
 	defer cancel()
 	villageOf := func(i int) string { return s.ppl.Cadres[i%cadres].Area }
-	plans := makePlans(s.cfg.Seed, s.cfg.Cases, villageOf, max(2, s.cfg.Cases/50))
+	// The village review is dated eight days back so that the 7-day
+	// village 公示 can close: a server that bounds review dates by the
+	// filing day is told the phone filed ten days ago.
+	filedAt := ""
+	if s.ppl.FiledAt {
+		filedAt = time.Now().In(shanghai).AddDate(0, 0, -10).Format(time.RFC3339)
+	}
+	plans := makePlans(s.cfg.Seed, s.cfg.Cases, villageOf, filedAt, max(2, s.cfg.Cases/50))
 	s.preparePairs(plans)
 	base := "http://" + s.px.addr()
 	var cw, ow sync.WaitGroup
