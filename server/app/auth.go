@@ -166,12 +166,9 @@ func (a *App) login(c echo.Context) error {
 // on, so the holder of the newest token is not signed out by accident; a
 // thief gains nothing because the refused call issues no token.
 func (a *App) refresh(c echo.Context) error {
-	var req refreshRequest
-	if err := bindJSON(c, &req); err != nil {
+	req, err := bindRefresh(c)
+	if err != nil {
 		return err
-	}
-	if req.RefreshToken == "" {
-		return domain.InvalidFields(map[string]string{"refresh_token": "缺少刷新凭据"})
 	}
 	ctx := c.Request().Context()
 	now := a.Now()
@@ -223,17 +220,26 @@ func (a *App) refresh(c echo.Context) error {
 	return c.JSON(http.StatusOK, resp)
 }
 
+// bindRefresh reads the body of refresh and logout: a refresh token.
+func bindRefresh(c echo.Context) (refreshRequest, error) {
+	var req refreshRequest
+	if err := bindJSON(c, &req); err != nil {
+		return req, err
+	}
+	if req.RefreshToken == "" {
+		return req, domain.InvalidFields(map[string]string{"refresh_token": "缺少刷新凭据"})
+	}
+	return req, nil
+}
+
 // logout ends the session of the refresh token: its family is revoked, so
 // the refresh tokens and, at once, the access tokens of that sign-in stop
 // working (authenticate asks). It answers 204 whatever the token, so it
 // can be retried.
 func (a *App) logout(c echo.Context) error {
-	var req refreshRequest
-	if err := bindJSON(c, &req); err != nil {
+	req, err := bindRefresh(c)
+	if err != nil {
 		return err
-	}
-	if req.RefreshToken == "" {
-		return domain.InvalidFields(map[string]string{"refresh_token": "缺少刷新凭据"})
 	}
 	ctx := c.Request().Context()
 	t, ok, err := a.DB.Tokens.Get(ctx, hashToken(req.RefreshToken))
